@@ -1,0 +1,56 @@
+# The two commands: `make run` and `make test`. Everything else supports them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test install lint format types pytest bench bench-quick clean demo
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
+		{ echo "Python 3.11 or newer is needed (set PYTHON=python3.11)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+
+run: demo
+	@echo ""
+	@echo "  Model Governance is starting on http://$(HOST):$(PORT)/"
+	@echo "  Log in as requester, reviewer, compliance, legal, executive, auditor or admin"
+	@echo "  (password: $${DEMO_PASSWORD:-governance-demo}). Ctrl-C stops everything."
+	@echo ""
+	HOST=$(HOST) WEB_PORT=$(PORT) $(BIN)/honcho --procfile Procfile.dev start
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+types: install
+	$(BIN)/mypy governance audits
+
+# pytest exits 5 when it collected nothing; make treats any non-zero exit as failure.
+pytest: install
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest
+
+test: lint types pytest
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf var/celery var/test-artifacts .pytest_cache .mypy_cache .ruff_cache

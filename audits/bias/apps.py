@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BiasConfig(AppConfig):
+    name = "audits.bias"
+    label = "bias"

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
+
+from governance.accounts.models import ApiToken, RoleGrant, User
+
+
+class RoleGrantInline(admin.TabularInline):
+    model = RoleGrant
+    fk_name = "user"
+    extra = 0
+    fields = ("role", "granted_at", "granted_by")
+    readonly_fields = ("role", "granted_at", "granted_by")
+
+    # Roles change through the user_roles_set service so that the change is ledgered and
+    # accountable ownership reacts; the admin only shows them.
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    inlines = (RoleGrantInline,)
+    list_display = ("username", "email", "first_name", "last_name", "is_active", "is_staff")
+    readonly_fields = ("is_active", "last_login", "date_joined")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = (
+        "user",
+        "name",
+        "prefix",
+        "key_hash",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import uuid
+from functools import cached_property
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from governance.accounts.roles import Role
+
+
+class User(AbstractUser):
+    """A person. Roles are separate grants so one person can hold several, with history."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+
+    class Meta:
+        ordering = ("username",)
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        # One query per request; views that list many users prefetch `role_grants` instead.
+        return frozenset(grant.role for grant in self.role_grants.all())
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class RoleGrant(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_grants")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    granted_at = models.DateTimeField(auto_now_add=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("user", "role"), name="rolegrant_one_per_user_role"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="rolegrant_role_known"
+            ),
+        ]
+        ordering = ("role",)
+
+    def __str__(self) -> str:
+        return f"{self.user} as {self.get_role_display()}"
+
+
+class ApiToken(models.Model):
+    """An API token for CI pipelines. Only the SHA-256 of the key is stored."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True)
+    prefix = models.CharField(
+        max_length=8, help_text="First characters of the key, to recognise it"
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

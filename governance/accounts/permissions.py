@@ -1,0 +1,149 @@
+"""What each role may do: the one place pages, the API, services and commands ask.
+
+Roles grant permissions; a permission names an action on a kind of record. Object rules
+(for example "the requester cannot sign their own request") live in the services that
+enforce them, and are stated there in plain words.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from governance.accounts.roles import Role
+from governance.core.errors import PermissionRefused
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from governance.accounts.models import User
+
+
+class Perm(StrEnum):
+    VIEW = "view"  # read every record of the governance system
+    INVENTORY_EDIT = "inventory.edit"
+    DEPLOYMENT_TRANSITION = "deployment.transition"
+    RISK_ASSESS = "risk.assess"
+    RISK_REGISTER_EDIT = "risk.register_edit"
+    RISK_ACCEPT_HIGH = "risk.accept_high"
+    METHODOLOGY_LOAD = "risk.methodology_load"
+    APPROVAL_REQUEST = "approvals.request"
+    APPROVAL_SIGN = "approvals.sign"
+    POLICY_EDIT = "approvals.policy_edit"
+    BIAS_AUDIT_EDIT = "bias.edit"
+    LIABILITY_EDIT = "liability.edit"
+    REPORT_REQUEST = "reports.request"
+    EXPORT_CREATE = "reports.export"
+    USER_MANAGE = "accounts.manage"
+    LEDGER_VERIFY = "ledger.verify"
+
+
+_SIGNERS = {Perm.VIEW, Perm.APPROVAL_SIGN, Perm.REPORT_REQUEST}
+
+ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
+    Role.REQUESTER: frozenset(
+        {
+            Perm.VIEW,
+            Perm.INVENTORY_EDIT,
+            Perm.DEPLOYMENT_TRANSITION,
+            Perm.RISK_ASSESS,
+            Perm.RISK_REGISTER_EDIT,
+            Perm.APPROVAL_REQUEST,
+            Perm.BIAS_AUDIT_EDIT,
+            Perm.LIABILITY_EDIT,
+            Perm.REPORT_REQUEST,
+        }
+    ),
+    Role.REVIEWER: frozenset(_SIGNERS | {Perm.RISK_REGISTER_EDIT}),
+    Role.COMPLIANCE_OFFICER: frozenset(
+        _SIGNERS
+        | {
+            Perm.RISK_REGISTER_EDIT,
+            Perm.BIAS_AUDIT_EDIT,
+            Perm.LIABILITY_EDIT,
+            Perm.DEPLOYMENT_TRANSITION,
+            Perm.EXPORT_CREATE,
+            Perm.LEDGER_VERIFY,
+        }
+    ),
+    Role.LEGAL: frozenset(_SIGNERS | {Perm.LIABILITY_EDIT}),
+    Role.EXECUTIVE: frozenset(_SIGNERS | {Perm.RISK_ACCEPT_HIGH}),
+    # Auditors read everything and change nothing.
+    Role.AUDITOR: frozenset({Perm.VIEW}),
+    Role.ADMIN: frozenset(Perm),
+}
+
+
+def permissions_of(user: User | AnonymousUser | None) -> frozenset[Perm]:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    roles: frozenset[str] = user.roles
+    granted: set[Perm] = set()
+    for role in roles:
+        granted |= ROLE_PERMISSIONS.get(role, frozenset())
+    return frozenset(granted)
+
+
+def can(user: User | AnonymousUser | None, perm: Perm) -> bool:
+    return perm in permissions_of(user)
+
+
+def require(user: User | AnonymousUser | None, perm: Perm) -> None:
+    """Raise PermissionRefused unless the user holds a role granting `perm`."""
+    if not can(user, perm):
+        raise PermissionRefused(f"Your roles do not allow this action ({perm.value}).")
+
+
+def roles_granting(perm: Perm) -> list[str]:
+    return [role for role, perms in ROLE_PERMISSIONS.items() if perm in perms]
+
+
+class HasPerm(BasePermission):
+    """DRF adapter: reads need VIEW; writes need the view's `write_perm` (or `action_perms`).
+
+    Views declare `action_perms = {"transition": Perm.DEPLOYMENT_TRANSITION}` for workflow
+    actions and `write_perm` for plain create/update. A view that declares neither is
+    read-only for everyone.
+    """
+
+    message = "Your roles do not allow this action."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        action = getattr(view, "action", None)
+        action_perms: dict[str, Perm] = getattr(view, "action_perms", {})
+        needed: Perm | None
+        if action in action_perms:
+            needed = action_perms[action]
+        elif request.method in SAFE_METHODS:
+            needed = Perm.VIEW
+        else:
+            needed = getattr(view, "write_perm", None)
+            if needed is None:
+                return False
+        allowed = can(request.user, needed)
+        if not allowed:
+            self.message = f"Your roles do not allow this action ({needed.value})."
+        return allowed
+
+
+def perm_required(perm: Perm) -> Any:
+    """Page decorator: log in first, then the role check; a refusal is a 403 page."""
+    from functools import wraps
+
+    from django.contrib.auth.decorators import login_required
+    from django.core.exceptions import PermissionDenied
+
+    def decorator(view: Any) -> Any:
+        @login_required
+        @wraps(view)
+        def wrapped(request: Any, *args: Any, **kwargs: Any) -> Any:
+            if not can(request.user, perm):
+                raise PermissionDenied(f"Your roles do not allow this page ({perm.value}).")
+            return view(request, *args, **kwargs)
+
+        wrapped.required_perm = perm  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator

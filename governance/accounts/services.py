@@ -1,0 +1,190 @@
+"""Writes to accounts: users, role grants, API tokens and re-authentication for signatures."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth import authenticate, password_validation
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from governance.accounts.models import ApiToken, RoleGrant, User
+from governance.accounts.roles import Role
+from governance.accounts.signals import user_access_reduced
+from governance.core.errors import InvalidInput, PermissionRefused
+from governance.ledger.services import ledger_append
+
+TOKEN_PREFIX_LENGTH = 8
+
+
+def _validate_roles(roles: Iterable[str]) -> set[str]:
+    wanted = set(roles)
+    unknown = wanted - set(Role.values)
+    if unknown:
+        raise InvalidInput(
+            f"Unknown role(s): {', '.join(sorted(unknown))}. "
+            f"Known roles: {', '.join(Role.values)}.",
+            fields={"roles": f"unknown: {', '.join(sorted(unknown))}"},
+        )
+    return wanted
+
+
+def user_create(
+    *,
+    username: str,
+    password: str,
+    roles: Iterable[str],
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    actor: User | None = None,
+) -> User:
+    """Create a person with their roles; the password must pass Django's validators."""
+    wanted = _validate_roles(roles)
+    if User.objects.filter(username__iexact=username).exists():
+        raise InvalidInput(f"User {username!r} already exists.", fields={"username": "taken"})
+    candidate = User(username=username, email=email, first_name=first_name, last_name=last_name)
+    try:
+        password_validation.validate_password(password, candidate)
+    except ValidationError as exc:
+        raise InvalidInput(" ".join(exc.messages), fields={"password": exc.messages}) from exc
+    with transaction.atomic():
+        candidate.set_password(password)
+        candidate.save()
+        RoleGrant.objects.bulk_create(
+            [RoleGrant(user=candidate, role=role, granted_by=actor) for role in sorted(wanted)]
+        )
+        ledger_append(
+            actor=actor,
+            action="user.created",
+            subject=candidate,
+            data={"username": username, "email": email, "roles": sorted(wanted)},
+        )
+    return candidate
+
+
+def user_roles_set(*, user: User, roles: Iterable[str], actor: User | None) -> User:
+    """Replace a person's roles; removals notify rooms that depend on the removed roles."""
+    wanted = _validate_roles(roles)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        current = set(locked.role_grants.values_list("role", flat=True))
+        added, removed = wanted - current, current - wanted
+        if not added and not removed:
+            return locked
+        RoleGrant.objects.filter(user=locked, role__in=removed).delete()
+        RoleGrant.objects.bulk_create(
+            [RoleGrant(user=locked, role=role, granted_by=actor) for role in sorted(added)]
+        )
+        locked.__dict__.pop("roles", None)
+        ledger_append(
+            actor=actor,
+            action="user.roles_changed",
+            subject=locked,
+            data={"before": sorted(current), "after": sorted(wanted)},
+        )
+        if removed:
+            user_access_reduced.send(
+                sender=User,
+                user=locked,
+                actor=actor,
+                removed_roles=frozenset(removed),
+                deactivated=False,
+            )
+    return locked
+
+
+def user_deactivate(*, user: User, actor: User | None, reason: str = "") -> User:
+    """Switch a person's account off; what they were accountable for reacts in this transaction."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if not locked.is_active:
+            return locked
+        locked.is_active = False
+        locked.save(update_fields=["is_active"])
+        ledger_append(
+            actor=actor, action="user.deactivated", subject=locked, data={"reason": reason}
+        )
+        user_access_reduced.send(
+            sender=User,
+            user=locked,
+            actor=actor,
+            removed_roles=frozenset(locked.roles),
+            deactivated=True,
+        )
+    return locked
+
+
+def api_token_create(*, user: User, name: str = "", actor: User | None = None) -> str:
+    """Issue a token and return its key; only the key's SHA-256 is kept, so it is shown once."""
+    key = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            name=name,
+            prefix=key[:TOKEN_PREFIX_LENGTH],
+            key_hash=hashlib.sha256(key.encode()).hexdigest(),
+        )
+        ledger_append(
+            actor=actor or user,
+            action="api_token.created",
+            subject=token,
+            data={"user": user.username, "name": name, "prefix": token.prefix},
+        )
+    return key
+
+
+def api_token_revoke(*, token: ApiToken, actor: User) -> None:
+    with transaction.atomic():
+        locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+        if locked.revoked_at is not None:
+            return
+        locked.revoked_at = timezone.now()
+        locked.save(update_fields=["revoked_at"])
+        ledger_append(
+            actor=actor, action="api_token.revoked", subject=locked, data={"prefix": locked.prefix}
+        )
+
+
+def reauthenticate(
+    *,
+    user: Any,
+    password: str,
+    request: HttpRequest,
+    purpose: str,
+    subject: Any = None,
+    deployment_id: Any = None,
+) -> None:
+    """Check the signer's password again before a signature (21 CFR 11.200).
+
+    Goes through Django's `authenticate`, so a wrong password counts toward the same login
+    lockout as the login page. Call it before opening the transaction that records the
+    signature: a refusal is written to the ledger in its own transaction and must survive
+    the exception that follows.
+    """
+    if not password:
+        raise InvalidInput("Enter your password to sign.", fields={"password": "required"})
+    authenticated = authenticate(request, username=user.get_username(), password=password)
+    if authenticated is not None and authenticated.pk == user.pk:
+        return
+    locked_out = bool(getattr(request, "axes_locked_out", False))
+    reason = "account locked after repeated failures" if locked_out else "wrong password"
+    with transaction.atomic():
+        ledger_append(
+            actor=user,
+            action="security.reauthentication_failed",
+            subject=subject,
+            deployment_id=deployment_id,
+            data={"purpose": purpose, "reason": reason},
+        )
+    if locked_out:
+        raise PermissionRefused(
+            "Your account is locked after too many failed password attempts. Try again later.",
+            fields={"password": "locked"},
+        )
+    raise PermissionRefused("The password is not correct.", fields={"password": "incorrect"})

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+# Each room that has demo data contributes a `seed(users)` function, run in this order
+# (later rooms build on earlier ones). Every seeder is idempotent.
+SEEDERS = ("governance.inventory.demo",)
+
+
+class Command(BaseCommand):
+    help = "Load a believable demo portfolio and one user per role. Safe to run repeatedly."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from governance.core.demo import DEMO_PASSWORD, DEMO_USERS, ensure_demo_users
+
+        users = ensure_demo_users()
+        for module in SEEDERS:
+            importlib.import_module(module).seed(users)
+        self.stdout.write(f"Demo data ready. Demo logins (password for all: {DEMO_PASSWORD}):")
+        for username, _name, roles in DEMO_USERS:
+            self.stdout.write(f"  {username:<12} {', '.join(roles)}")

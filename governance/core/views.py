@@ -1,0 +1,161 @@
+"""Page helpers shared by every room, and the home and status pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from governance.accounts.permissions import Perm, can, perm_required
+from governance.core.csv import csv_response
+
+CsvColumns = Sequence[tuple[str, Callable[[Any], Any]]]
+
+
+def list_page(
+    request: HttpRequest,
+    *,
+    queryset: QuerySet[Any],
+    template: str,
+    filterset_class: Any = None,
+    sort_fields: Mapping[str, str] | None = None,
+    default_sort: str = "",
+    csv_columns: CsvColumns | None = None,
+    csv_name: str = "export.csv",
+    page_size: int = 25,
+    context: Mapping[str, Any] | None = None,
+) -> HttpResponseBase:
+    """Filter, sort, paginate (or export as CSV) a permission-scoped queryset.
+
+    `sort_fields` maps the public sort key (`?sort=name`, `?sort=-name`) to an ORM path, so
+    users can only sort by what the page offers.
+    """
+    filterset = None
+    if filterset_class is not None:
+        filterset = filterset_class(request.GET or None, queryset=queryset)
+        # An invalid filter value shows the form error and an empty list, never a 500.
+        queryset = (
+            filterset.qs
+            if filterset.is_bound and filterset.is_valid()
+            else (queryset.none() if filterset.is_bound else queryset)
+        )
+    sort_fields = sort_fields or {}
+    sort = request.GET.get("sort", default_sort)
+    key = sort.lstrip("-")
+    if key in sort_fields:
+        path = sort_fields[key]
+        queryset = queryset.order_by(f"-{path}" if sort.startswith("-") else path, "pk")
+    else:
+        sort = ""
+
+    if csv_columns is not None and request.GET.get("format") == "csv":
+        rows = ([fn(obj) for _, fn in csv_columns] for obj in queryset.iterator(chunk_size=2000))
+        return csv_response(csv_name, [label for label, _ in csv_columns], rows)
+
+    paginator = Paginator(queryset, page_size)
+    page = paginator.get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    sort_params = params.copy()
+    sort_params.pop("sort", None)
+    csv_params = params.copy()
+    csv_params["format"] = "csv"
+    data = {
+        "page": page,
+        "objects": page.object_list,
+        "filter": filterset,
+        "sort": sort,
+        "query_string": params.urlencode(),
+        "sort_query_string": sort_params.urlencode(),
+        "csv_query_string": csv_params.urlencode() if csv_columns is not None else "",
+    }
+    data.update(context or {})
+    return render(request, template, data)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    from governance.inventory.choices import DeploymentStatus
+    from governance.inventory.selectors import deployment_counts_by_status
+    from governance.ledger.selectors import latest_check, recent_events
+
+    if not can(request.user, Perm.VIEW):
+        return render(request, "core/no_roles.html", status=403)
+    counts = deployment_counts_by_status(request.user)
+    status_rows = [
+        {"status": value, "label": label, "count": counts[value]}
+        for value, label in DeploymentStatus.choices
+    ]
+    return render(
+        request,
+        "core/home.html",
+        {
+            "status_rows": status_rows,
+            "total": sum(counts.values()),
+            "recent_events": recent_events(limit=10),
+            "ledger_check": latest_check(),
+        },
+    )
+
+
+@perm_required(Perm.VIEW)
+def system_status(request: HttpRequest) -> HttpResponse:
+    from django.conf import settings
+
+    from governance.ledger.selectors import latest_check
+
+    broker = settings.CELERY_BROKER_URL.split("://", 1)[0]
+    return render(
+        request,
+        "core/status.html",
+        {
+            "ledger_check": latest_check(),
+            "broker": broker,
+            "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
+        },
+    )
+
+
+@require_POST
+@perm_required(Perm.LEDGER_VERIFY)
+def ledger_verify_now(request: HttpRequest) -> HttpResponse:
+    from governance.ledger.tasks import verify_ledger_task
+
+    try:
+        verify_ledger_task.delay()
+    except Exception:
+        messages.error(request, "The task queue is not reachable; the check was not queued.")
+    else:
+        messages.success(request, "Verification queued: the result appears here in a moment.")
+    return redirect("core:status")
+
+
+def save_form(form: Any, save: Callable[[dict[str, Any]], Any]) -> Any:
+    """Validate a bound form and hand its data to a service; service refusals become form errors.
+
+    Returns the saved object, or None when the page should be shown again with the errors.
+    """
+    from governance.core.errors import DomainError
+
+    if not form.is_valid():
+        return None
+    try:
+        return save(form.cleaned_data)
+    except DomainError as exc:
+        placed = False
+        for name, errors in exc.fields.items():
+            if name in form.fields:
+                for error in errors:
+                    form.add_error(name, error)
+                placed = True
+        if not placed:
+            form.add_error(None, exc.message)
+        return None

@@ -1,0 +1,124 @@
+"""Streams the whole chain in fixed-size pages and checks every link.
+
+Memory stays constant: only one page of rows and the previous hash are held. Timestamps are
+formatted by the database itself (PostgreSQL) or fixed up from SQLite's text, so the loop
+does no datetime work per event.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connections
+
+from governance.ledger.chain import event_canonical, event_hash
+from governance.ledger.models import GENESIS_HASH
+
+PAGE_SIZE = 20_000
+
+_COLUMNS = (
+    "seq, {ts}, actor_id, actor_name, action, subject_type, subject_id, deployment_id, data, "
+    "prev_hash, hash"
+)
+_PG_TS = "to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    event_count: int
+    head_hash: str
+    first_bad_seq: int | None
+    message: str
+    seconds: float
+
+
+def _sqlite_ts(raw: str) -> str:
+    # Django stores aware datetimes in SQLite as naive UTC text, dropping ".000000".
+    text = raw.replace(" ", "T")
+    return (text if len(text) > 19 else text + ".000000") + "Z"
+
+
+def _pages(using: str) -> Iterator[list[tuple[Any, ...]]]:
+    connection = connections[using]
+    is_pg = connection.vendor == "postgresql"
+    columns = _COLUMNS.format(ts=_PG_TS if is_pg else "CAST(ts AS TEXT)")
+    sql = f"SELECT {columns} FROM ledger_ledgerevent WHERE seq > %s ORDER BY seq LIMIT %s"  # noqa: S608
+    last = 0
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(sql, [last, PAGE_SIZE])
+            rows = cursor.fetchall()
+            if not rows:
+                return
+            if not is_pg:
+                rows = [(r[0], _sqlite_ts(r[1]), *r[2:]) for r in rows]
+            yield rows
+            last = rows[-1][0]
+
+
+def _head(using: str) -> tuple[int, str] | None:
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT seq, hash FROM ledger_ledgerhead WHERE id = 1")
+        row = cursor.fetchone()
+    return (int(row[0]), str(row[1])) if row else None
+
+
+def verify_chain(
+    using: str = "default", progress: Callable[[int], None] | None = None
+) -> VerifyResult:
+    started = time.perf_counter()
+    expected_seq = 1
+    prev = GENESIS_HASH
+
+    def result(ok: bool, bad: int | None, message: str) -> VerifyResult:
+        return VerifyResult(ok, expected_seq - 1, prev, bad, message, time.perf_counter() - started)
+
+    for rows in _pages(using):
+        for seq, ts, actor_id, actor_name, action, stype, sid, dep, data, prev_hash, digest in rows:
+            if seq != expected_seq:
+                return result(
+                    False, expected_seq, f"event {expected_seq} is missing or out of order"
+                )
+            if prev_hash != prev:
+                return result(
+                    False,
+                    seq,
+                    f"event {seq} does not link to event {seq - 1} (reordered or replaced)",
+                )
+            canonical = event_canonical(
+                seq=seq,
+                ts=ts,
+                actor_id=actor_id,
+                actor_name=actor_name,
+                action=action,
+                subject_type=stype,
+                subject_id=sid,
+                deployment_id=dep,
+                data=data,
+            )
+            if event_hash(prev, canonical) != digest:
+                return result(
+                    False, seq, f"event {seq} was altered: its hash does not match its content"
+                )
+            prev = digest
+            expected_seq += 1
+        if progress is not None:
+            progress(expected_seq - 1)
+
+    head = _head(using)
+    count = expected_seq - 1
+    if head is not None and head[0] != count:
+        if head[0] > count:
+            return result(
+                False, count + 1, f"events {count + 1} to {head[0]} are missing from the end"
+            )
+        return result(
+            False, head[0] + 1, f"events after {head[0]} were added outside the ledger service"
+        )
+    if head is not None and head[0] and head[1] != prev:
+        return result(False, count, f"event {count} does not match the recorded head hash")
+    return result(True, None, "intact")

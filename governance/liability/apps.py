@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LiabilityConfig(AppConfig):
+    name = "governance.liability"
+    label = "liability"

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import RequestFactory
+from rest_framework.test import APIClient
+
+from governance.accounts.models import User
+from governance.accounts.roles import Role
+from tests.factories import user_with_roles
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    # PostgreSQL-only tests run in CI's second round; on SQLite they are not applicable.
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings: None) -> None:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("postgresql"):
+        # Lets Django empty the throw-away test database between tests; the append-only
+        # trigger stays active for every other connection (see ledger migration 0002).
+        options = db.setdefault("OPTIONS", {})
+        options["options"] = "-c governance.ledger_maintenance=on"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def rf() -> RequestFactory:
+    return RequestFactory()
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., User]:
+    return user_with_roles
+
+
+@pytest.fixture
+def requester(db: None) -> User:
+    return user_with_roles(Role.REQUESTER, username="req")
+
+
+@pytest.fixture
+def reviewer(db: None) -> User:
+    return user_with_roles(Role.REVIEWER, username="rev")
+
+
+@pytest.fixture
+def compliance_officer(db: None) -> User:
+    return user_with_roles(Role.COMPLIANCE_OFFICER, username="comp")
+
+
+@pytest.fixture
+def auditor(db: None) -> User:
+    return user_with_roles(Role.AUDITOR, username="aud")
+
+
+@pytest.fixture
+def admin_user(db: None) -> User:
+    return user_with_roles(Role.ADMIN, username="adm", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def api() -> Callable[[User | None], APIClient]:
+    def make(user: User | None = None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> None:
+    # PBKDF2 at production strength costs ~0.3 s a user; tests hash hundreds of passwords.
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

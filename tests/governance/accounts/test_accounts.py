@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from governance.accounts.models import User
+from governance.accounts.permissions import Perm, can
+from governance.accounts.roles import Role
+from governance.accounts.services import reauthenticate, user_deactivate, user_roles_set
+from governance.core.errors import PermissionRefused
+from governance.ledger.models import LedgerEvent
+from tests.factories import user_with_roles
+from tests.factories.accounts import PASSWORD
+
+
+@pytest.mark.django_db
+def test_add_user_creates_a_user_with_several_roles(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("NEW_USER_PASSWORD", "a-long-unusual-passphrase")
+    out = io.StringIO()
+    call_command(
+        "add_user",
+        "alice",
+        "--role",
+        "reviewer",
+        "--role",
+        "legal",
+        "--email",
+        "alice@example.com",
+        stdout=out,
+    )
+    user = User.objects.get(username="alice")
+    assert user.roles == {"reviewer", "legal"}
+    assert user.check_password("a-long-unusual-passphrase")
+    assert LedgerEvent.objects.filter(action="user.created", subject_id=str(user.pk)).exists()
+
+
+@pytest.mark.django_db
+def test_add_user_refuses_a_weak_password(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("NEW_USER_PASSWORD", "12345678")
+    with pytest.raises(CommandError, match=r"too short|too common|numeric"):
+        call_command("add_user", "bob", "--role", "reviewer")
+    assert not User.objects.filter(username="bob").exists()
+
+
+@pytest.mark.django_db
+def test_add_user_refuses_an_unknown_role(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("NEW_USER_PASSWORD", "a-long-unusual-passphrase")
+    with pytest.raises(CommandError, match="invalid choice"):
+        call_command("add_user", "bob", "--role", "wizard")
+
+
+@pytest.mark.django_db
+def test_created_api_token_authenticates_and_only_its_hash_is_stored() -> None:
+    user = user_with_roles(Role.REQUESTER, username="ci")
+    out = io.StringIO()
+    call_command("create_api_token", "ci", stdout=out)
+    key = out.getvalue().strip()
+    assert len(key) >= 40
+    assert not user.api_tokens.filter(key_hash=key).exists()
+    client = APIClient()
+    response = client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {key}")
+    assert response.status_code == 200
+    assert response.json()["roles"] == ["requester"]
+    assert client.get("/api/v1/me/", HTTP_AUTHORIZATION="Token wrong").status_code == 401
+
+
+@pytest.mark.django_db
+def test_create_api_token_for_unknown_user_fails() -> None:
+    with pytest.raises(CommandError, match="No active user"):
+        call_command("create_api_token", "ghost")
+
+
+@pytest.mark.django_db
+def test_auditor_can_view_everything_and_change_nothing() -> None:
+    auditor = user_with_roles(Role.AUDITOR)
+    assert can(auditor, Perm.VIEW)
+    assert not any(can(auditor, p) for p in Perm if p != Perm.VIEW)
+
+
+@pytest.mark.django_db
+def test_roles_combine_and_deactivated_users_may_do_nothing() -> None:
+    user = user_with_roles(Role.REVIEWER, Role.LEGAL)
+    assert can(user, Perm.APPROVAL_SIGN) and can(user, Perm.LIABILITY_EDIT)
+    assert not can(user, Perm.INVENTORY_EDIT)
+    user_deactivate(user=user, actor=None, reason="left")
+    user.refresh_from_db()
+    assert not can(user, Perm.VIEW)
+
+
+@pytest.mark.django_db
+def test_role_changes_are_ledgered() -> None:
+    user = user_with_roles(Role.REVIEWER)
+    user_roles_set(user=user, roles=["reviewer", "executive"], actor=None)
+    event = LedgerEvent.objects.get(action="user.roles_changed")
+    assert event.payload == {"before": ["reviewer"], "after": ["executive", "reviewer"]}
+
+
+@pytest.mark.django_db
+def test_login_page_logs_in_and_logout_logs_out(client) -> None:  # type: ignore[no-untyped-def]
+    user_with_roles(Role.REVIEWER, username="rita")
+    response = client.post(reverse("accounts:login"), {"username": "rita", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get(reverse("inventory:deployment_list")).status_code == 200
+    client.post(reverse("accounts:logout"))
+    assert client.get(reverse("inventory:deployment_list")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_wrong_reauthentication_is_refused_ledgered_and_counts_toward_lockout(rf, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.AXES_FAILURE_LIMIT = 3
+    user = user_with_roles(Role.REVIEWER, username="sam")
+    for attempt in range(3):
+        # The third failure is the one that locks the account, and says so.
+        expected = "locked" if attempt == 2 else "not correct"
+        with pytest.raises(PermissionRefused, match=expected):
+            reauthenticate(user=user, password="nope", request=rf.post("/"), purpose="signoff")
+    assert LedgerEvent.objects.filter(action="security.reauthentication_failed").count() == 3
+    # Locked now: even the right password is refused, and the login page refuses too.
+    with pytest.raises(PermissionRefused, match="locked"):
+        reauthenticate(user=user, password=PASSWORD, request=rf.post("/"), purpose="signoff")
+    client = APIClient()
+    response = client.post(reverse("accounts:login"), {"username": "sam", "password": PASSWORD})
+    assert response.status_code in (403, 429)
+
+
+@pytest.mark.django_db
+def test_correct_reauthentication_passes(rf) -> None:  # type: ignore[no-untyped-def]
+    user = user_with_roles(Role.REVIEWER)
+    reauthenticate(user=user, password=PASSWORD, request=rf.post("/"), purpose="signoff")
