@@ -50,7 +50,7 @@ pytest: install
 test: lint types pytest
 
 bench: install
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/run_all.py $(BENCH)
 
 clean:
 	rm -rf var/celery var/test-artifacts .pytest_cache .mypy_cache .ruff_cache
