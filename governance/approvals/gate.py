@@ -1,0 +1,113 @@
+"""The deployment gate: may this deployment go live, right now?
+
+Open only when an approved request covers the deployment's current dossier hash, that
+approval has not expired, and every registered check (risk tier not blocked, assessment
+current, accepted accountable owner, fresh bias audit where required, …) passes. Every
+failing condition is listed in plain words, and every answer is recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from governance.approvals import context
+from governance.approvals.dossier import build_dossier, dossier_differences, dossier_hash
+from governance.approvals.gate_checks import failing_reasons
+from governance.approvals.models import ApprovalRequest, GateDecision, RequestStatus
+from governance.inventory.choices import DeploymentStatus
+
+
+@dataclass
+class GateResult:
+    deployment: Any
+    allowed: bool
+    reasons: list[str]
+    approval: ApprovalRequest | None
+    fingerprint: str
+    dossier_hash: str
+    expires_at: dt.datetime | None = None
+    signoffs: list[Any] = field(default_factory=list)
+
+
+def _explain_missing_approval(latest: ApprovalRequest | None) -> str:
+    if latest is None:
+        return "no approval has been requested"
+    status = latest.status
+    if status == RequestStatus.PENDING:
+        return f"approval pending at stage {latest.current_stage}"
+    if status == RequestStatus.INVALIDATED:
+        return f"approval invalidated: {latest.closed_reason}"
+    if status == RequestStatus.EXPIRED:
+        return f"approval expired on {latest.expires_at:%Y-%m-%d}"
+    if status == RequestStatus.REJECTED:
+        return "approval rejected"
+    if status == RequestStatus.CHANGES_REQUESTED:
+        return "changes requested by a signer"
+    return "approval withdrawn"
+
+
+def gate_evaluate(deployment: Any, *, now: dt.datetime | None = None) -> GateResult:
+    now = now or timezone.now()
+    latest = (
+        ApprovalRequest.objects.filter(deployment=deployment)
+        .select_related("policy")
+        .order_by("-created_at")
+        .first()
+    )
+    assessment = context.current_assessment(deployment)
+    owner = context.accountable_owner(deployment)
+    current = build_dossier(deployment, assessment=assessment, owner=owner)
+    current_hash = dossier_hash(current)
+    reasons: list[str] = []
+    approval = latest if latest is not None and latest.status == RequestStatus.APPROVED else None
+    if deployment.status == DeploymentStatus.RETIRED:
+        reasons.append("the deployment is retired")
+    if approval is None:
+        reasons.append(_explain_missing_approval(latest))
+    else:
+        if approval.expires_at is not None and approval.expires_at <= now:
+            reasons.append(f"approval expired on {approval.expires_at:%Y-%m-%d}")
+        if approval.dossier_hash != current_hash:
+            changed = [row["label"] for row in dossier_differences(approval.dossier, current)]
+            reasons.append(
+                "what was approved no longer matches: " + ", ".join(changed) + " changed"
+            )
+    for reason in failing_reasons(deployment):
+        if reason not in reasons:
+            reasons.append(reason)
+    return GateResult(
+        deployment=deployment,
+        allowed=not reasons,
+        reasons=reasons,
+        approval=approval,
+        fingerprint=deployment.fingerprint,
+        dossier_hash=current_hash,
+        expires_at=approval.expires_at if approval else None,
+        signoffs=list(approval.signoffs.all()) if approval else [],
+    )
+
+
+def gate_record(result: GateResult, *, asked_by: Any) -> GateDecision:
+    """Keep the answer: the dashboard shows recent denials, auditors see who asked."""
+    return GateDecision.objects.create(
+        deployment=result.deployment,
+        asked_by=asked_by if getattr(asked_by, "is_authenticated", False) else None,
+        allowed=result.allowed,
+        reasons=result.reasons,
+        fingerprint=result.fingerprint,
+        approval=result.approval,
+    )
+
+
+def activation_guard(deployment: Any, to_status: str) -> str | None:
+    """Going live needs an open gate (registered as an inventory transition guard)."""
+    if to_status != DeploymentStatus.ACTIVE:
+        return None
+    result = gate_evaluate(deployment)
+    if result.allowed:
+        return None
+    return "the deployment gate is closed: " + "; ".join(result.reasons)
