@@ -314,6 +314,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "ledger-verify-hourly": {"task": "ledger.verify_chain", "schedule": 3600.0},
 }
 
+# --- bias ---
+# Largest audit CSV accepted, in bytes (default 200 MB).
+BIAS_UPLOAD_MAX_BYTES = env_int("BIAS_UPLOAD_MAX_BYTES", 200 * 1024 * 1024, minimum=1)
+# LL144 §5-301(a): a tool may not be used when its latest bias audit is more than this old.
+BIAS_AUDIT_VALIDITY_MONTHS = env_int("BIAS_AUDIT_VALIDITY_MONTHS", 12, minimum=1)
+
 # --- Logging ----------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
