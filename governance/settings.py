@@ -320,6 +320,27 @@ BIAS_UPLOAD_MAX_BYTES = env_int("BIAS_UPLOAD_MAX_BYTES", 200 * 1024 * 1024, mini
 # LL144 §5-301(a): a tool may not be used when its latest bias audit is more than this old.
 BIAS_AUDIT_VALIDITY_MONTHS = env_int("BIAS_AUDIT_VALIDITY_MONTHS", 12, minimum=1)
 
+# --- reports ---
+# The organisation's signing key and certificate: PEM text or the path of a PEM file. Outside
+# production, `manage.py ensure_signing_certificate` (run by `make run`) creates a self-signed
+# development pair under var/signing/; production never falls back to it.
+REPORT_SIGNING_KEY = env_str("REPORT_SIGNING_KEY")
+REPORT_SIGNING_CERT = env_str("REPORT_SIGNING_CERT")
+REPORT_SIGNING_PASSPHRASE = env_str("REPORT_SIGNING_PASSPHRASE")
+REPORT_DEV_SIGNING_DIR = VAR_DIR / "signing"
+REPORT_ORGANISATION = env_str("REPORT_ORGANISATION", "Model Governance")
+# The reports table is the outbox: a queued report not picked up after this long is sent again.
+REPORT_REDISPATCH_AFTER_SECONDS = env_int("REPORT_REDISPATCH_AFTER_SECONDS", 60, minimum=1)
+# No task outlives the hard time limit, so a report still running after it lost its worker.
+REPORT_STUCK_AFTER_SECONDS = env_int(
+    "REPORT_STUCK_AFTER_SECONDS", CELERY_TASK_TIME_LIMIT + 30, minimum=1
+)
+REPORT_MAX_ATTEMPTS = env_int("REPORT_MAX_ATTEMPTS", 3, minimum=1)
+# One export renders a dossier per deployment inside one task's time limit.
+EXPORT_MAX_DEPLOYMENTS = env_int("EXPORT_MAX_DEPLOYMENTS", 20, minimum=1)
+CELERY_BEAT_SCHEDULE["reports-sweep-queued"] = {"task": "reports.sweep_queued", "schedule": 30.0}
+CELERY_BEAT_SCHEDULE["reports-sweep-stuck"] = {"task": "reports.sweep_stuck", "schedule": 60.0}
+
 # --- Logging ----------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
