@@ -9,14 +9,34 @@ from __future__ import annotations
 
 from typing import Any
 
-REVIEW = {"name": "Peer review", "required_role": "reviewer", "quorum": 1, "sla_hours": 48,
-          "escalation_role": "compliance_officer"}
-COMPLIANCE = {"name": "Compliance review", "required_role": "compliance_officer", "quorum": 1,
-              "sla_hours": 72, "escalation_role": "executive"}
-LEGAL = {"name": "Legal review", "required_role": "legal", "quorum": 1, "sla_hours": 72,
-         "escalation_role": "executive"}
-DECISION = {"name": "Final human decision", "required_role": "executive", "quorum": 1,
-            "sla_hours": 48, "escalation_role": "admin"}
+REVIEW = {
+    "name": "Peer review",
+    "required_role": "reviewer",
+    "quorum": 1,
+    "sla_hours": 48,
+    "escalation_role": "compliance_officer",
+}
+COMPLIANCE = {
+    "name": "Compliance review",
+    "required_role": "compliance_officer",
+    "quorum": 1,
+    "sla_hours": 72,
+    "escalation_role": "executive",
+}
+LEGAL = {
+    "name": "Legal review",
+    "required_role": "legal",
+    "quorum": 1,
+    "sla_hours": 72,
+    "escalation_role": "executive",
+}
+DECISION = {
+    "name": "Final human decision",
+    "required_role": "executive",
+    "quorum": 1,
+    "sla_hours": 48,
+    "escalation_role": "admin",
+}
 
 DEFAULT_POLICIES: dict[str, tuple[int, list[dict[str, Any]]]] = {
     "I": (24, [REVIEW]),
@@ -39,7 +59,10 @@ def ensure_default_policies(policy_model: Any = None, stage_model: Any = None) -
         if policy_model.objects.filter(tier=tier).exists():
             continue
         policy = policy_model.objects.create(
-            tier=tier, version=1, is_current=True, recertification_months=months,
+            tier=tier,
+            version=1,
+            is_current=True,
+            recertification_months=months,
             notes="Shipped default",
         )
         for order, stage in enumerate(stages, start=1):

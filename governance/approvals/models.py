@@ -14,7 +14,7 @@ POLICY_TIERS = [("I", "Tier I"), ("II", "Tier II"), ("III", "Tier III"), ("IV", 
 
 
 class ApprovalPolicy(BaseModel):
-    """One version of the approval rules for one risk tier. Never edited: a change is a new version."""
+    """One version of a risk tier's approval rules. Never edited: a change is a new version."""
 
     tier = models.CharField(max_length=8, choices=POLICY_TIERS)
     version = models.PositiveIntegerField()
@@ -142,7 +142,9 @@ class StageCompletion(models.Model):
     """The moment a stage reached quorum. Unique per stage, so it can happen exactly once."""
 
     id = models.BigAutoField(primary_key=True)
-    request = models.ForeignKey(ApprovalRequest, on_delete=models.PROTECT, related_name="completions")
+    request = models.ForeignKey(
+        ApprovalRequest, on_delete=models.PROTECT, related_name="completions"
+    )
     stage_order = models.PositiveSmallIntegerField()
     completed_at = models.DateTimeField()
 

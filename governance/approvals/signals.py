@@ -32,7 +32,13 @@ def on_assessment_submitted(
 
 
 def on_owner_changed(
-    sender: Any, *, deployment: Any, previous: Any, current: Any, actor: Any, cause: str = "",
+    sender: Any,
+    *,
+    deployment: Any,
+    previous: Any,
+    current: Any,
+    actor: Any,
+    cause: str = "",
     **kwargs: Any,
 ) -> None:
     from governance.approvals.services import approvals_invalidate

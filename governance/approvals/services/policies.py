@@ -50,7 +50,7 @@ def policy_create_version(
     actor: Any,
     notes: str = "",
 ) -> ApprovalPolicy:
-    """Make a new current version of a tier's policy; requests keep the version they started with."""
+    """Make a new current version of a tier's policy; open requests keep their version."""
     if tier not in dict(POLICY_TIERS):
         raise InvalidInput(
             "Policies exist for tiers I to IV; blocked deployments cannot be approved.",

@@ -94,9 +94,7 @@ def signing_refusal(
 
 
 def _complete_stage_or_request(request: ApprovalRequest, stage: PolicyStage, actor: Any) -> None:
-    approvals = request.signoffs.filter(
-        stage_order=stage.order, decision=Decision.APPROVE
-    ).count()
+    approvals = request.signoffs.filter(stage_order=stage.order, decision=Decision.APPROVE).count()
     if approvals < stage.quorum:
         return
     now = timezone.now()
@@ -160,8 +158,9 @@ def _validate_input(decision: str, meaning: str, comment: str) -> None:
             f"Decision must be one of {', '.join(Decision.values)}.", fields={"decision": "unknown"}
         )
     if not meaning.strip():
-        raise InvalidInput("Read and confirm the meaning of your signature.",
-                           fields={"meaning": "required"})
+        raise InvalidInput(
+            "Read and confirm the meaning of your signature.", fields={"meaning": "required"}
+        )
     if decision != Decision.APPROVE and not comment.strip():
         raise InvalidInput(
             "Say why: rejecting or requesting changes needs a comment.",
@@ -214,9 +213,8 @@ def signoff_record(
                 )
             signer_ids = set(locked.signoffs.values_list("signer_id", flat=True))
             refusal = signing_refusal(locked, stage, signer, signer_ids)
-            if refusal is not None:
-                raise refusal
-            assert stage is not None  # signing_refusal returns a Conflict when there is none
+            if refusal is not None or stage is None:
+                raise refusal or Conflict("The request is not awaiting signatures.")
             expected = expected_meaning(locked, stage, decision)
             if meaning.strip() != expected:
                 raise InvalidInput(
