@@ -341,6 +341,31 @@ EXPORT_MAX_DEPLOYMENTS = env_int("EXPORT_MAX_DEPLOYMENTS", 20, minimum=1)
 CELERY_BEAT_SCHEDULE["reports-sweep-queued"] = {"task": "reports.sweep_queued", "schedule": 30.0}
 CELERY_BEAT_SCHEDULE["reports-sweep-stuck"] = {"task": "reports.sweep_stuck", "schedule": 60.0}
 
+# --- liability ---
+# Roles that may carry accountable ownership of a deployment; auditors stay independent.
+ACCOUNTABLE_OWNER_ROLES = env_list(
+    "ACCOUNTABLE_OWNER_ROLES",
+    ["requester", "reviewer", "compliance_officer", "legal", "executive", "admin"],
+)
+# The scopes a party can be responsible for (columns of the accountability matrix).
+ACCOUNTABILITY_SCOPES = env_list(
+    "ACCOUNTABILITY_SCOPES",
+    [
+        "model_performance",
+        "data_protection",
+        "human_oversight",
+        "incident_response",
+        "regulatory_reporting",
+        "fairness",
+        "security",
+    ],
+)
+CONTRACT_EXPIRY_WARNING_DAYS = env_int("CONTRACT_EXPIRY_WARNING_DAYS", 60, minimum=1)
+CELERY_BEAT_SCHEDULE["liability-recheck-orphans-daily"] = {
+    "task": "liability.recheck_orphans",
+    "schedule": 86400.0,
+}
+
 # --- Logging ----------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

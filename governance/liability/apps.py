@@ -4,3 +4,16 @@ from django.apps import AppConfig
 class LiabilityConfig(AppConfig):
     name = "governance.liability"
     label = "liability"
+    verbose_name = "Liability and accountability"
+
+    def ready(self) -> None:
+        from governance.accounts.signals import user_access_reduced
+        from governance.approvals.gate_checks import register_gate_check
+        from governance.liability import checks  # noqa: F401  (registers the system checks)
+        from governance.liability.gate import accountable_owner_check
+        from governance.liability.receivers import on_user_access_reduced
+
+        user_access_reduced.connect(
+            on_user_access_reduced, dispatch_uid="liability.orphan_on_access_reduced"
+        )
+        register_gate_check("accountable_owner")(accountable_owner_check)
