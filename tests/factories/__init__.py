@@ -7,12 +7,26 @@ from tests.factories.inventory import (
     DeploymentFactory,
     ModelVersionFactory,
 )
+from tests.factories.liability import (
+    AssignmentFactory,
+    ContractFactory,
+    OwnershipOfferFactory,
+    PartyFactory,
+    PersonPartyFactory,
+    SystemDefaultFactory,
+)
 
 __all__ = [
     "AISystemFactory",
+    "AssignmentFactory",
+    "ContractFactory",
     "DatasetFactory",
     "DeploymentFactory",
     "ModelVersionFactory",
+    "OwnershipOfferFactory",
+    "PartyFactory",
+    "PersonPartyFactory",
+    "SystemDefaultFactory",
     "UserFactory",
     "user_with_roles",
 ]
