@@ -1,0 +1,36 @@
+"""The deployment-gate check: employment-area tools need a fresh, final, independent audit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from audits.bias.selectors import latest_final_independent_audit
+from audits.bias.services import stale_since, valid_until
+from governance.approvals.gate_checks import register_gate_check
+from governance.inventory.choices import AnnexIIIArea
+
+
+def needs_independent_audit(deployment: Any) -> bool:
+    system = deployment.model_version.system
+    return bool(
+        system.annex_iii_area == AnnexIIIArea.EMPLOYMENT
+        or deployment.requires_independent_bias_audit
+    )
+
+
+@register_gate_check("bias_audit")
+def bias_audit_fresh(deployment: Any) -> list[str]:
+    """LL144 §5-301(a): no use when the latest independent audit is more than a year old.
+
+    An internal (not independent) audit or a draft never satisfies this. One query.
+    """
+    if not needs_independent_audit(deployment):
+        return []
+    audit = latest_final_independent_audit(deployment)
+    if audit is None:
+        return ["bias audit missing"]
+    if timezone.localdate() > valid_until(audit.audit_date):
+        return [f"bias audit stale since {stale_since(audit.audit_date):%Y-%m-%d}"]
+    return []
