@@ -15,6 +15,7 @@ from tests.factories.liability import (
     PersonPartyFactory,
     SystemDefaultFactory,
 )
+from tests.factories.risk import RiskFactory
 
 __all__ = [
     "AISystemFactory",
@@ -26,6 +27,7 @@ __all__ = [
     "OwnershipOfferFactory",
     "PartyFactory",
     "PersonPartyFactory",
+    "RiskFactory",
     "SystemDefaultFactory",
     "UserFactory",
     "user_with_roles",
