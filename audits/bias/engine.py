@@ -213,6 +213,21 @@ def _header(first: bytes) -> tuple[str, ...]:
     return names
 
 
+def preview_rows(stream: IO[bytes], *, rows: int = 10) -> tuple[list[str], list[list[str]]]:
+    """The header and the first rows, read from the first 256 KB only (for the upload form)."""
+    _seek_start(stream)
+    head = stream.read(256 * 1024)
+    _seek_start(stream)
+    text = head.decode("utf-8-sig", errors="replace")
+    lines = text.splitlines()
+    if len(head) == 256 * 1024 and lines:
+        lines = lines[:-1]  # the last line may be cut in half
+    parsed = list(csv.reader(lines[: rows + 1]))
+    if not parsed:
+        return [], []
+    return [h.strip() for h in parsed[0]], parsed[1:]
+
+
 def check_mapping(
     mapping: ColumnMapping, header: Sequence[str], audit_type: str, data_format: str
 ) -> None:

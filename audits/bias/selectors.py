@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from audits.bias.choices import AuditStatus
 from audits.bias.models import BiasAudit, BiasAuditResult
-from audits.bias.services import stale_since, valid_until
+from audits.bias.services import RESULT_FIELDS, recompute, stale_since, valid_until
 from governance.accounts.permissions import Perm, can
 from governance.inventory.choices import DeploymentStatus
 
@@ -77,6 +77,7 @@ def freshness(audit: BiasAudit, today: dt.date | None = None) -> dict[str, Any]:
         "stale_since": stale_since(audit.audit_date),
         "due": audit.next_due_date,
         "days_to_due": (audit.next_due_date - today).days,
+        "days_overdue": max((today - audit.next_due_date).days, 0),
     }
 
 
@@ -135,6 +136,7 @@ def public_summary(audit: BiasAudit) -> dict[str, Any]:
                         "selected": r.selected,
                         "rate": r.rate,
                         "impact_ratio": r.impact_ratio,
+                        "flagged": r.flagged,
                         "excluded": r.excluded,
                     }
                     for r in rows
@@ -180,4 +182,63 @@ def public_summary(audit: BiasAudit) -> dict[str, Any]:
             for r in results
             if r.excluded
         ],
+    }
+
+
+def recomputation_check(audit: BiasAudit) -> dict[str, Any]:
+    """Compute the audit again from its stored file and list every figure that differs."""
+    import hashlib
+
+    try:
+        with audit.data_file.open("rb") as stream:
+            digest = hashlib.sha256()
+            while chunk := stream.read(1024 * 1024):
+                digest.update(chunk)
+        figures, summaries = recompute(audit)
+    except OSError:
+        return {
+            "identical": False,
+            "file_sha256_matches": False,
+            "differences": [],
+            "error": "The stored file cannot be read.",
+        }
+    stored = {(r.dimension, r.category): r for r in audit.results.all()}
+    differences: list[dict[str, Any]] = []
+    for figure in figures:
+        row = stored.pop((figure.dimension, figure.category), None)
+        if row is None:
+            differences.append(
+                {
+                    "dimension": figure.dimension,
+                    "category": figure.category,
+                    "field": "(missing from the stored results)",
+                }
+            )
+            continue
+        for name in RESULT_FIELDS:
+            if getattr(row, name) != getattr(figure, name):
+                differences.append(
+                    {
+                        "dimension": figure.dimension,
+                        "category": figure.category,
+                        "field": name,
+                        "stored": getattr(row, name),
+                        "recomputed": getattr(figure, name),
+                    }
+                )
+    for dimension, category in stored:
+        differences.append(
+            {
+                "dimension": dimension,
+                "category": category,
+                "field": "(not in the recomputed results)",
+            }
+        )
+    if summaries != audit.dimension_summaries:
+        differences.append({"field": "dimension_summaries"})
+    sha_ok = digest.hexdigest() == audit.file_sha256
+    return {
+        "identical": sha_ok and not differences,
+        "file_sha256_matches": sha_ok,
+        "differences": differences[:100],
     }

@@ -238,6 +238,20 @@ def _check_choices(
     return by_dimension, dict(privileged)
 
 
+def complete_mapping(
+    mapping: ColumnMapping | None, header: Sequence[str], audit_type: str, data_format: str
+) -> ColumnMapping:
+    """The columns the uploader chose, with anything left open guessed from the header."""
+    guess = engine.guess_mapping(header, audit_type, data_format)
+    given = mapping or ColumnMapping(dimensions=())
+    needed = engine.required_roles(audit_type, data_format)
+    roles = {role: given.roles.get(role) or guess.roles.get(role, "") for role in needed}
+    return ColumnMapping(
+        dimensions=tuple(dict.fromkeys(given.dimensions)) or guess.dimensions,
+        roles={role: column for role, column in roles.items() if column},
+    )
+
+
 def _result_rows(audit: BiasAudit, figures: Sequence[CategoryFigures]) -> list[BiasAuditResult]:
     return [
         BiasAuditResult(audit=audit, **{name: getattr(f, name) for name in RESULT_FIELDS})
@@ -251,7 +265,7 @@ def bias_audit_create(
     file: File,
     audit_type: str,
     data_format: str,
-    mapping: ColumnMapping,
+    mapping: ColumnMapping | None = None,
     auditor_name: str,
     auditor_organisation: str,
     data_source: str,
@@ -274,7 +288,8 @@ def bias_audit_create(
     """Record a draft bias audit computed from an uploaded CSV.
 
     Everything is checked before anything is stored: the typed-in facts, the file (size,
-    encoding, header), the column mapping and every row. A refusal raises `InvalidInput`
+    encoding, header), the column mapping (parts left open are guessed from the header
+    names) and every row. A refusal raises `InvalidInput`
     naming the field, or the line and column of the file, and leaves no trace.
     """
     deployment, version = _target(deployment, model_version)
@@ -302,13 +317,9 @@ def bias_audit_create(
     )
     _metadata_errors(audit)
     _check_supersedes(audit, supersedes)
-    needed = engine.required_roles(audit_type, data_format)
-    mapping = ColumnMapping(
-        dimensions=tuple(dict.fromkeys(mapping.dimensions)),
-        roles={role: mapping.roles[role] for role in needed if mapping.roles.get(role)},
-    )
-
+    engine.required_roles(audit_type, data_format)
     facts = engine.inspect_file(file, max_bytes=settings.BIAS_UPLOAD_MAX_BYTES)
+    mapping = complete_mapping(mapping, facts.header, audit_type, data_format)
     engine.check_mapping(mapping, facts.header, audit_type, data_format)
     source = file.temporary_file_path() if hasattr(file, "temporary_file_path") else file
     counts = engine.count_file(

@@ -1,6 +1,7 @@
 """Typed factory_boy factories, one module per room; import them from here."""
 
 from tests.factories.accounts import UserFactory, user_with_roles
+from tests.factories.bias import BiasAuditFactory
 from tests.factories.inventory import (
     AISystemFactory,
     DatasetFactory,
@@ -20,6 +21,7 @@ from tests.factories.risk import RiskFactory
 __all__ = [
     "AISystemFactory",
     "AssignmentFactory",
+    "BiasAuditFactory",
     "ContractFactory",
     "DatasetFactory",
     "DeploymentFactory",
