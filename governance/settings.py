@@ -365,6 +365,13 @@ CELERY_BEAT_SCHEDULE["liability-recheck-orphans-daily"] = {
     "task": "liability.recheck_orphans",
     "schedule": 86400.0,
 }
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(  # type: ignore[attr-defined]
+    {
+        "OwnershipOfferStatusEnum": "governance.liability.choices.OfferStatus",
+        "AIActRoleEnum": "governance.liability.choices.AIActRole",
+        "AnnexIIIAreaEnum": "governance.inventory.choices.AnnexIIIArea",
+    }
+)
 
 # --- Logging ----------------------------------------------------------------------------
 LOGGING = {

@@ -236,6 +236,12 @@ class AccountabilityAssignment(BaseModel):
     def __str__(self) -> str:
         return f"{self.party} {self.raci} for {self.scope}"
 
+    @property
+    def scope_label(self) -> str:
+        from governance.liability.conf import scope_label
+
+        return scope_label(self.scope)
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         # Only ending is a change; anything else is a new assignment.
         if not self._state.adding:

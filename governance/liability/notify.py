@@ -29,6 +29,16 @@ def notify_compliance_of_orphans(
     *, deployment_ids: Sequence[Any], former_owner: str, cause: str
 ) -> None:
     """Tell compliance officers which deployments have nobody accountable any more."""
+    try:
+        _send_orphan_notice(deployment_ids, former_owner, cause)
+    except Exception:
+        # The orphaning is committed and ledgered; a mail or lookup failure after commit must
+        # not turn the request that caused it into an error; the matrix's "orphaned" filter
+        # and the gate still show the orphaned deployments.
+        logger.exception("could not email compliance officers about orphaned deployments")
+
+
+def _send_orphan_notice(deployment_ids: Sequence[Any], former_owner: str, cause: str) -> None:
     from governance.inventory.models import Deployment
 
     recipients = compliance_officer_emails()
@@ -48,14 +58,9 @@ def notify_compliance_of_orphans(
         "They have no accepted accountable owner now, so the deployment gate stays closed "
         "for them until someone accepts an ownership offer.\n\n" + "\n".join(lines) + "\n"
     )
-    try:
-        send_mail(
-            subject=f"{len(lines)} deployment(s) orphaned: no accountable owner",
-            message=body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=recipients,
-        )
-    except Exception:
-        # The orphaning is committed and ledgered; a mail server outage must not undo it.
-        # The page and the daily re-check still show the orphaned deployments.
-        logger.exception("could not email compliance officers about orphaned deployments")
+    send_mail(
+        subject=f"{len(lines)} deployment(s) orphaned: no accountable owner",
+        message=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=recipients,
+    )

@@ -4,6 +4,7 @@ from governance.liability.services.ai_act import ai_act_role_shift_record
 from governance.liability.services.assignments import assignment_create, assignment_end
 from governance.liability.services.ownership import (
     default_statement,
+    offer_check_recipient,
     ownership_offer_accept,
     ownership_offer_create,
     ownership_offer_decline,
@@ -28,6 +29,7 @@ __all__ = [
     "contract_create",
     "contract_update",
     "default_statement",
+    "offer_check_recipient",
     "ownership_offer_accept",
     "ownership_offer_create",
     "ownership_offer_decline",

@@ -140,7 +140,8 @@ def ownership_offer_create(
     return offer
 
 
-def _check_recipient(offer: OwnershipOffer, actor: Any) -> None:
+def offer_check_recipient(offer: OwnershipOffer, actor: Any) -> None:
+    """Only the offered person may answer an offer (403 for anyone else)."""
     if offer.to_user_id != getattr(actor, "pk", None):
         raise PermissionRefused(
             f"This offer is addressed to {offer.to_user.display_name}; only they can answer it."
@@ -149,7 +150,7 @@ def _check_recipient(offer: OwnershipOffer, actor: Any) -> None:
 
 def ownership_offer_decline(*, offer: OwnershipOffer, actor: User, reason: str) -> OwnershipOffer:
     """The offered person declines, saying why; the current owner stays accountable."""
-    _check_recipient(offer, actor)
+    offer_check_recipient(offer, actor)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("Say why you decline.", fields={"reason": "required"})
@@ -191,7 +192,7 @@ def ownership_offer_accept(
     deployment is superseded, all in one transaction that also ledgers the signature and
     tells other rooms (`accountable_owner_changed`).
     """
-    _check_recipient(offer, actor)
+    offer_check_recipient(offer, actor)
     statement = (statement or "").strip()
     if not statement:
         raise InvalidInput("Write the statement you sign.", fields={"statement": "required"})
