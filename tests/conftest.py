@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,15 +28,25 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings: None) -> None:
+def django_db_modify_db_settings(django_db_modify_db_settings: None) -> Iterator[None]:
     from django.conf import settings
 
     db = settings.DATABASES["default"]
+    sqlite_file: Path | None = None
     if db["ENGINE"].endswith("postgresql"):
         # Lets Django empty the throw-away test database between tests; the append-only
         # trigger stays active for every other connection (see ledger migration 0002).
         options = db.setdefault("OPTIONS", {})
         options["options"] = "-c governance.ledger_maintenance=on"
+    elif db["ENGINE"].endswith("sqlite3"):
+        # A file, not memory, so a real Celery worker process (tests marked `worker`) can
+        # share the test database. The process id keeps concurrent runs in this tree apart.
+        sqlite_file = Path(settings.VAR_DIR) / f"test-db-{os.getpid()}.sqlite3"
+        db.setdefault("TEST", {})["NAME"] = str(sqlite_file)
+    yield
+    if sqlite_file is not None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{sqlite_file}{suffix}").unlink(missing_ok=True)
 
 
 @pytest.fixture(autouse=True)
