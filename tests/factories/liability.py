@@ -110,3 +110,13 @@ def ownership_row(deployment: Any, user: User) -> Ownership:
         fingerprint=deployment.fingerprint,
         signature_hash="0" * 64,
     )
+
+
+def liability_sample_ids() -> dict[str, Any]:
+    """Sample records for the API contract test, by URL prefix."""
+    return {
+        "parties": lambda: PartyFactory().pk,
+        "contracts": lambda: ContractFactory().pk,
+        "assignments": lambda: AssignmentFactory().pk,
+        "ownership-offers": lambda: OwnershipOfferFactory().pk,
+    }

@@ -24,6 +24,7 @@ from tests.factories import (
     ModelVersionFactory,
     user_with_roles,
 )
+from tests.factories.liability import liability_sample_ids
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
 GARBAGE_BODIES: list[Any] = [
@@ -56,6 +57,7 @@ def _sample_ids() -> dict[str, Callable[[], Any]]:
         "model-versions": lambda: ModelVersionFactory().pk,
         "deployments": lambda: DeploymentFactory().pk,
         "ledger": lambda: 1,
+        **liability_sample_ids(),
     }
 
 
