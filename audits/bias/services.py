@@ -24,6 +24,7 @@ from audits.bias.choices import (
     INDEPENDENCE_STATEMENTS,
     AuditStatus,
     AuditType,
+    DataSource,
 )
 from audits.bias.engine import ColumnMapping
 from audits.bias.models import BiasAudit, BiasAuditResult
@@ -184,6 +185,20 @@ def _metadata_errors(audit: BiasAudit) -> None:
     ]
     from django.core.exceptions import ValidationError
 
+    # The rules that span two fields are named by the field to correct, before the
+    # database constraints (which would only say "__all__") are checked.
+    if audit.data_source == DataSource.TEST and not audit.test_data_explanation:
+        raise InvalidInput(
+            "Test data needs an explanation of why historical data was insufficient and how "
+            "the test data was generated (LL144 §5-302).",
+            fields={"test_data_explanation": "required for test data"},
+        )
+    start, end = audit.data_period_start, audit.data_period_end
+    if start and end and start > end:
+        raise InvalidInput(
+            "The data period must start before it ends.",
+            fields={"data_period_end": "before the start of the period"},
+        )
     try:
         audit.full_clean(exclude=computed)
     except ValidationError as exc:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from audits.reports.signing import DEV_CERT_NAME, DEV_KEY_NAME
 from governance.accounts.roles import Role
 from governance.inventory import services as inventory
 from governance.inventory.models import Deployment
+from tests.audits.reports.workers import worker_environment
 from tests.factories import user_with_roles
 
 
@@ -76,3 +78,10 @@ def owner(db: None) -> Any:
 @pytest.fixture
 def deployment(owner: Any) -> Deployment:
     return make_deployment(owner)
+
+
+@pytest.fixture
+def start_worker(settings: Any, tmp_path: Path, transactional_db: None) -> Iterator[Any]:
+    """Start real Celery workers on the test database: `start_worker(concurrency=1)`."""
+    with worker_environment(settings, tmp_path) as start:
+        yield start
