@@ -16,6 +16,7 @@ from tests.factories.liability import (
     PersonPartyFactory,
     SystemDefaultFactory,
 )
+from tests.factories.reports import ExportFactory, ReportFactory
 from tests.factories.risk import RiskFactory
 
 __all__ = [
@@ -25,10 +26,12 @@ __all__ = [
     "ContractFactory",
     "DatasetFactory",
     "DeploymentFactory",
+    "ExportFactory",
     "ModelVersionFactory",
     "OwnershipOfferFactory",
     "PartyFactory",
     "PersonPartyFactory",
+    "ReportFactory",
     "RiskFactory",
     "SystemDefaultFactory",
     "UserFactory",

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.conf import settings
+
+from audits.reports.models import ReportKind
+from audits.reports.sections import missing_requirements
+from audits.reports.verification import SHA256_RE
+from governance.inventory.models import Deployment
+
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+
+
+def available_kinds() -> list[tuple[str, str]]:
+    return [
+        (value, label) for value, label in ReportKind.choices if not missing_requirements(value)
+    ]
+
+
+class ReportRequestForm(forms.Form):
+    kind = forms.ChoiceField(choices=())
+    deployment: forms.ModelChoiceField[Deployment] = forms.ModelChoiceField(
+        queryset=Deployment.objects.none(),
+        required=False,
+        help_text="The deployment a dossier documents",
+    )
+
+    def __init__(self, *args: Any, deployments: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["kind"]).choices = available_kinds()
+        cast(forms.ModelChoiceField, self.fields["deployment"]).queryset = deployments
+
+
+class ExportForm(forms.Form):
+    recipient = forms.CharField(
+        max_length=200, help_text="Who receives the bundle, e.g. the national supervisory authority"
+    )
+    deployments: forms.ModelMultipleChoiceField[Deployment] = forms.ModelMultipleChoiceField(
+        queryset=Deployment.objects.none(),
+        help_text=f"At most {settings.EXPORT_MAX_DEPLOYMENTS} per bundle",
+    )
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, deployments: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelMultipleChoiceField, self.fields["deployments"]).queryset = deployments
+
+
+class VerifyForm(forms.Form):
+    file = forms.FileField(required=False, label="PDF file", help_text="The document to check")
+    sha256 = forms.CharField(
+        required=False, max_length=64, label="or its SHA-256", help_text="64 hexadecimal characters"
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data.get("file")
+        if upload is not None and upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("The file is larger than 200 MB.")
+        return upload
+
+    def clean_sha256(self) -> str:
+        value = (self.cleaned_data.get("sha256") or "").strip().lower()
+        if value and not SHA256_RE.match(value):
+            raise forms.ValidationError("A SHA-256 is 64 hexadecimal characters.")
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if bool(data.get("file")) == bool(data.get("sha256")):
+            raise forms.ValidationError("Give either a file or its SHA-256.")
+        return data

@@ -1,0 +1,153 @@
+"""The registry of report sections, in EU AI Act Annex IV order.
+
+Each room contributes its part of a report as one module here: `sections/<room>.py` builds
+that room's part of the evidence snapshot (plain JSON-safe data, read inside the snapshot's
+single read transaction) and `templates/reports/sections/<room>.html` renders it from that
+data alone, so a report can be re-rendered from its evidence years later.
+
+Rooms that are not part of the product yet are listed as `PendingSection`s: the report says
+plainly that the product does not record that part yet, and the evidence lists it under
+"not_included". When the room lands, its module replaces the pending entry below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from audits.reports.models import Report
+    from governance.inventory.models import Deployment
+
+
+@dataclass
+class SnapshotContext:
+    """What a section builder may read; attachments it adds are embedded in the PDF."""
+
+    report: Report
+    deployment: Deployment | None
+    head_seq: int
+    head_hash: str
+    taken_at: dt.datetime
+    attachments: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    annex_iv: tuple[int, ...]
+    template: str
+    build: Callable[[SnapshotContext], dict[str, Any]]
+    # Images (name → bytes) the PDF template loads from /generated/<name>; built from the data.
+    images: Callable[[Mapping[str, Any]], dict[str, bytes]] | None = None
+
+
+@dataclass(frozen=True)
+class PendingSection:
+    """A part that another room will supply; until then the report says it is not included."""
+
+    key: str
+    title: str
+    annex_iv: tuple[int, ...]
+    room: str
+    # A required part makes its report kind unavailable until the room exists.
+    required: bool = False
+
+
+Slot = Section | PendingSection
+
+# EU AI Act Annex IV: the nine sections of the technical documentation.
+ANNEX_IV: tuple[tuple[int, str], ...] = (
+    (1, "General description of the AI system"),
+    (2, "Elements of the AI system and its development process"),
+    (3, "Monitoring, functioning and control"),
+    (4, "Appropriateness of the performance metrics"),
+    (5, "Risk-management system (Art 9)"),
+    (6, "Relevant changes over the lifecycle"),
+    (7, "Harmonised standards applied or other solutions"),
+    (8, "EU declaration of conformity"),
+    (9, "Post-market evaluation system (Art 72(3) monitoring plan)"),
+)
+
+
+def _dossier() -> list[Slot]:
+    from audits.reports.sections import inventory, ledger, verification
+
+    return [
+        inventory.SECTION,  # Annex IV 1, 2 and the metrics of 4
+        PendingSection(  # sections/approvals.py once governance.approvals records sign-offs
+            "approvals", "Human oversight: the approval chain and signatures", (3,),
+            room="governance.approvals",
+        ),
+        PendingSection(  # sections/accountability.py once governance.liability exists
+            "accountability", "Accountability and EU AI Act roles", (3,),
+            room="governance.liability",
+        ),
+        PendingSection(  # sections/bias.py once audits.bias records audits
+            "bias", "Bias audits", (4,), room="audits.bias",
+        ),
+        PendingSection(  # sections/risk.py once governance.risk records assessments
+            "risk", "Risk assessment and risk register", (5,), room="governance.risk",
+        ),
+        ledger.SECTION,  # Annex IV 6
+        verification.SECTION,
+    ]  # fmt: skip
+
+
+def _bias_audit() -> list[Slot]:
+    from audits.reports.sections import verification
+
+    return [
+        PendingSection(  # sections/bias.py: the LL144 §5-303 public summary
+            "bias", "Bias audit summary (NYC LL144 §5-303)", (4,), room="audits.bias",
+            required=True,
+        ),
+        verification.SECTION,
+    ]  # fmt: skip
+
+
+def _portfolio() -> list[Slot]:
+    from audits.reports.sections import inventory, ledger, verification
+
+    return [
+        inventory.PORTFOLIO_SECTION,  # every deployment by state, with a chart
+        PendingSection("risk", "Deployments by risk tier", (5,), room="governance.risk"),
+        PendingSection(
+            "approvals", "Approvals overdue or expiring", (3,), room="governance.approvals"
+        ),
+        PendingSection("bias", "Stale bias audits", (4,), room="audits.bias"),
+        PendingSection("accountability", "Orphaned ownership", (3,), room="governance.liability"),
+        ledger.PORTFOLIO_SECTION,
+        verification.SECTION,
+    ]
+
+
+_BUILDERS: dict[str, Callable[[], list[Slot]]] = {
+    "deployment_dossier": _dossier,
+    "bias_audit": _bias_audit,
+    "portfolio": _portfolio,
+}
+
+
+# How a kind whose subject lives in another room finds it: subject id → (the deployment it
+# belongs to, or None; the report's title). sections/bias.py adds "bias_audit".
+SUBJECT_RESOLVERS: dict[str, Callable[[str], tuple[Deployment | None, str]]] = {}
+
+
+def slots_for(kind: str) -> Sequence[Slot]:
+    return _BUILDERS[kind]()
+
+
+def missing_requirements(kind: str) -> list[PendingSection]:
+    """Required parts of this kind whose room does not exist yet (empty: the kind is available)."""
+    return [s for s in slots_for(kind) if isinstance(s, PendingSection) and s.required]
+
+
+def section_by_key(kind: str, key: str) -> Section | None:
+    for slot in slots_for(kind):
+        if isinstance(slot, Section) and slot.key == key:
+            return slot
+    return None

@@ -1,0 +1,219 @@
+"""The organisation's signature: PAdES on every PDF, detached CMS on every export manifest.
+
+The key and certificate come from the environment (`REPORT_SIGNING_KEY`,
+`REPORT_SIGNING_CERT`, optional `REPORT_SIGNING_PASSPHRASE`), each either PEM text or the path
+of a PEM file. Outside production a self-signed development pair under var/signing/ is used
+when nothing is configured (`manage.py ensure_signing_certificate` creates it). Production
+refuses both the fallback and a development certificate, so a real deployment can never
+issue reports signed by a throw-away key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from asn1crypto import x509 as asn1_x509
+from django.conf import settings
+from pyhanko.keys import load_certs_from_pemder_data, load_private_key_from_pemder_data
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import signers
+from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+SIGNATURE_FIELD = "OrganisationSignature"
+# Marks the self-signed pair that `ensure_signing_certificate` makes; production refuses it.
+DEVELOPMENT_MARK = "Development only - not for production"
+DEV_KEY_NAME = "report-signing-key.pem"
+DEV_CERT_NAME = "report-signing-cert.pem"
+
+
+class SigningNotConfigured(Exception):
+    """No usable signing key: the message says what to set."""
+
+
+@dataclass(frozen=True)
+class SigningMaterial:
+    signer: signers.SimpleSigner
+    certificate: asn1_x509.Certificate
+    certificate_pem: bytes
+    is_development: bool
+
+    @property
+    def certificate_sha256(self) -> str:
+        return hashlib.sha256(self.certificate.dump()).hexdigest()
+
+    @property
+    def subject(self) -> str:
+        return str(self.certificate.subject.human_friendly)
+
+
+def _pem(value: str, what: str) -> bytes:
+    if value.lstrip().startswith("-----BEGIN"):
+        return value.encode()
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise SigningNotConfigured(f"{what} points to {value!r}, which is not a readable file.")
+    return path.read_bytes()
+
+
+def _configured_sources() -> tuple[bytes, bytes, bool]:
+    key, cert = settings.REPORT_SIGNING_KEY, settings.REPORT_SIGNING_CERT
+    if key or cert:
+        if not (key and cert):
+            raise SigningNotConfigured(
+                "Set both REPORT_SIGNING_KEY and REPORT_SIGNING_CERT (PEM text or file paths)."
+            )
+        return _pem(key, "REPORT_SIGNING_KEY"), _pem(cert, "REPORT_SIGNING_CERT"), False
+    if settings.PRODUCTION:
+        raise SigningNotConfigured(
+            "Reports cannot be signed: set REPORT_SIGNING_KEY and REPORT_SIGNING_CERT. "
+            "Production never uses the development certificate."
+        )
+    folder = Path(settings.REPORT_DEV_SIGNING_DIR)
+    key_path, cert_path = folder / DEV_KEY_NAME, folder / DEV_CERT_NAME
+    if not (key_path.is_file() and cert_path.is_file()):
+        raise SigningNotConfigured(
+            "No signing certificate: run `manage.py ensure_signing_certificate` or set "
+            "REPORT_SIGNING_KEY and REPORT_SIGNING_CERT."
+        )
+    return key_path.read_bytes(), cert_path.read_bytes(), True
+
+
+_cache: dict[tuple[bytes, bytes, str], SigningMaterial] = {}
+
+
+def signing_material() -> SigningMaterial:
+    """The configured key and certificate, loaded once per process and configuration."""
+    key_pem, cert_pem, from_dev_folder = _configured_sources()
+    passphrase = settings.REPORT_SIGNING_PASSPHRASE
+    cache_key = (key_pem, cert_pem, passphrase)
+    if cache_key in _cache:
+        return _cache[cache_key]
+    try:
+        # The first certificate is the signer's; any that follow are its chain.
+        certificate, *chain = list(load_certs_from_pemder_data(cert_pem))
+        key = load_private_key_from_pemder_data(key_pem, passphrase.encode() or None)
+    except Exception as exc:
+        raise SigningNotConfigured(f"The signing key or certificate cannot be read: {exc}") from exc
+    is_development = from_dev_folder or DEVELOPMENT_MARK in certificate.subject.human_friendly
+    if is_development and settings.PRODUCTION:
+        raise SigningNotConfigured(
+            "The configured certificate is a development certificate; production refuses it."
+        )
+    material = SigningMaterial(
+        signer=signers.SimpleSigner(
+            signing_cert=certificate,
+            signing_key=key,
+            cert_registry=SimpleCertificateStore.from_certs(chain),
+        ),
+        certificate=certificate,
+        certificate_pem=cert_pem,
+        is_development=is_development,
+    )
+    _cache.clear()
+    _cache[cache_key] = material
+    return material
+
+
+def sign_pdf(pdf: bytes, *, reason: str, material: SigningMaterial | None = None) -> bytes:
+    """Append a PAdES signature as an incremental update: the unsigned bytes stay a prefix."""
+    material = material or signing_material()
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    metadata = PdfSignatureMetadata(
+        field_name=SIGNATURE_FIELD,
+        md_algorithm="sha256",
+        subfilter=SigSeedSubFilter.PADES,
+        reason=reason,
+        location=settings.REPORT_ORGANISATION,
+        name=settings.REPORT_ORGANISATION,
+    )
+    output = signers.sign_pdf(writer, metadata, signer=material.signer)
+    return bytes(output.getvalue())
+
+
+def sign_detached(data: bytes, *, material: SigningMaterial | None = None) -> bytes:
+    """A detached CMS (PKCS #7) signature in DER, checkable with `openssl cms -verify`."""
+    material = material or signing_material()
+    content_info = asyncio.run(
+        material.signer.async_sign_general_data(data, "sha256", detached=True)
+    )
+    return bytes(content_info.dump())
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    # "intact": untouched and signed by the trusted certificate; "untrusted": intact but by
+    # another key; "broken": the signed bytes were changed; "unsigned"; "unreadable".
+    status: str
+    summary: str
+    signer: str = ""
+    signed_at: dt.datetime | None = None
+    covers_whole_file: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "intact"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "summary": self.summary,
+            "signer": self.signer,
+            "signed_at": self.signed_at.isoformat() if self.signed_at else None,
+            "covers_whole_file": self.covers_whole_file,
+        }
+
+
+def trust_roots() -> list[asn1_x509.Certificate]:
+    try:
+        return [signing_material().certificate]
+    except SigningNotConfigured:
+        return []
+
+
+def check_pdf_signature(
+    pdf: bytes, *, roots: list[asn1_x509.Certificate] | None = None
+) -> SignatureCheck:
+    """Validate the PDF's signature with pyHanko against the organisation's certificate."""
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        embedded = reader.embedded_signatures
+    except Exception as exc:
+        return SignatureCheck("unreadable", f"Not a readable PDF ({type(exc).__name__}).")
+    if not embedded:
+        return SignatureCheck("unsigned", "The PDF carries no signature.")
+    context = ValidationContext(
+        trust_roots=roots if roots is not None else trust_roots(), allow_fetching=False
+    )
+    try:
+        status = validate_pdf_signature(embedded[-1], context)
+    except Exception as exc:
+        return SignatureCheck("unreadable", f"The signature cannot be read ({type(exc).__name__}).")
+    whole = status.coverage is not None and status.coverage.name == "ENTIRE_FILE"
+    signer = str(status.signing_cert.subject.human_friendly) if status.signing_cert else ""
+    signed_at = status.signer_reported_dt
+    if not status.intact or not status.valid:
+        return SignatureCheck(
+            "broken", "The signed bytes were changed after signing.", signer, signed_at, whole
+        )
+    if not status.trusted:
+        return SignatureCheck(
+            "untrusted",
+            "The signature is intact but not made with the organisation's certificate.",
+            signer,
+            signed_at,
+            whole,
+        )
+    summary = "Intact, made with the organisation's certificate"
+    summary += ", covering the whole file." if whole else ", but data was appended after signing."
+    return SignatureCheck("intact" if whole else "broken", summary, signer, signed_at, whole)
