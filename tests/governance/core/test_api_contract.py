@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 from governance.accounts.roles import Role
 from tests.factories import (
     AISystemFactory,
+    BiasAuditFactory,
     DatasetFactory,
     DeploymentFactory,
     ModelVersionFactory,
@@ -57,6 +58,7 @@ def _sample_ids() -> dict[str, Callable[[], Any]]:
         "model-versions": lambda: ModelVersionFactory().pk,
         "deployments": lambda: DeploymentFactory().pk,
         "ledger": lambda: 1,
+        "bias-audits": lambda: BiasAuditFactory().pk,
         **liability_sample_ids(),
     }
 
