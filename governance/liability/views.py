@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from governance.accounts.models import User
 from governance.accounts.permissions import Perm, can, perm_required
 from governance.core.csv import csv_response
+from governance.core.errors import DomainError
 from governance.core.views import list_page, save_form
 from governance.inventory.selectors import deployments_for, systems_for
 from governance.inventory.views import deployment_context
@@ -323,16 +324,22 @@ def offer_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 def offer_accept(request: HttpRequest, pk: Any) -> HttpResponse:
     offer = _offer(request, pk)
     form = AcceptForm(request.POST)
-    saved = save_form(
-        form,
-        lambda d: services.ownership_offer_accept(
-            offer=offer,
-            actor=_user(request),
-            statement=d["statement"],
-            password=d["password"],
-            request=request,
-        ),
-    )
+
+    def accept(data: dict[str, Any]) -> Any:
+        try:
+            return services.ownership_offer_accept(
+                offer=offer,
+                actor=_user(request),
+                statement=data["statement"],
+                password=data["password"],
+                request=request,
+            )
+        except DomainError as exc:
+            # A signature refusal says why in full ("not correct", "locked"), next to the field.
+            field = next((name for name in exc.fields if name in form.fields), None)
+            raise DomainError(exc.message, fields={field: exc.message} if field else {}) from exc
+
+    saved = save_form(form, accept)
     if saved is not None:
         messages.success(request, f"You are now accountable for {offer.deployment}.")
         return redirect("liability:deployment_accountability", pk=offer.deployment_id)
