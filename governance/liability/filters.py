@@ -22,7 +22,12 @@ class MatrixFilter(django_filters.FilterSet):
         choices=Raci.choices, method="noop", label="Their RACI role", empty_label="any"
     )
     status = django_filters.MultipleChoiceFilter(choices=DeploymentStatus.choices)
-    orphaned = django_filters.BooleanFilter(method="only_orphaned", label="Orphaned only")
+    orphaned = django_filters.ChoiceFilter(
+        choices=[("yes", "No accepted owner")],
+        empty_label="All deployments",
+        method="only_orphaned",
+        label="Ownership",
+    )
 
     class Meta:
         model = Deployment
@@ -44,7 +49,7 @@ class MatrixFilter(django_filters.FilterSet):
             return queryset
         return involving_person(queryset, value, self.form.cleaned_data.get("raci") or "")
 
-    def only_orphaned(self, queryset: Any, name: str, value: bool | None) -> Any:
+    def only_orphaned(self, queryset: Any, name: str, value: str) -> Any:
         from governance.liability.selectors import orphaned
 
         if not value:
