@@ -349,8 +349,13 @@ def count_file(
     ]
     if len(mapping.dimensions) > 1:
         groupings.append((INTERSECTION_JOIN.join(mapping.dimensions), mapping.dimensions, True))
+    # One vectorised group-by over every dimension (and the label) at once; each dimension's
+    # counts and the intersection's are then sums over those few groups.
+    keys = [*mapping.dimensions, "_label"] if with_labels else list(mapping.dimensions)
+    grouped = table.group_by(keys).aggregate(aggregations).to_pylist()
+    n_key = "_n_sum" if aggregations[0] == ("_n", "sum") else "_y_count"
     dimensions = [
-        _group(table, name, columns, aggregations, unknown, is_intersection, with_labels)
+        _collapse(grouped, name, columns, n_key, unknown, is_intersection, with_labels)
         for name, columns, is_intersection in groupings
     ]
     total = int(pc.sum(table["_n"]).as_py() or 0) if "_n" in table.column_names else len(table)
@@ -459,7 +464,10 @@ def _first_bad(values: pa.Array, ok: pa.Array) -> int | None:
 
 
 def _binary_column(table: pa.Table, column: str, source: Any) -> pa.Array:
-    values = pc.utf8_trim_whitespace(table[column])
+    raw = table[column]
+    if pc.all(pc.is_in(raw, value_set=pa.array(["0", "1"]))).as_py():
+        return pc.cast(raw, pa.int64())
+    values = pc.utf8_trim_whitespace(raw)
     ok = pc.is_in(values, value_set=pa.array(["0", "1"]))
     bad = _first_bad(values, ok)
     if bad is not None:
@@ -516,27 +524,22 @@ def _category(raw: Any, unknown: set[str]) -> str | None:
     return None if text.lower() in unknown else text
 
 
-def _group(
-    table: pa.Table,
+def _collapse(
+    grouped: list[dict[str, Any]],
     name: str,
     columns: tuple[str, ...],
-    aggregations: list[tuple[str, str]],
+    n_key: str,
     unknown: set[str],
     is_intersection: bool,
     with_labels: bool,
 ) -> DimensionCounts:
-    keys = [*columns, "_label"] if with_labels else list(columns)
-    grouped = table.group_by(keys, use_threads=False).aggregate(aggregations).to_pylist()
-    n_key, y_key = (
-        ("_n_sum", "_y_sum") if aggregations[0] == ("_n", "sum") else ("_y_count", "_y_sum")
-    )
     merged: dict[str, CategoryCounts] = {}
     unknown_people = 0
     # Python sees only the groups (a few dozen), never the rows: trimming and the unknown
     # markers are applied per distinct raw value.
     for group in grouped:
         parts = [_category(group[c], unknown) for c in columns]
-        n, y = int(group[n_key] or 0), int(group[y_key] or 0)
+        n, y = int(group[n_key] or 0), int(group["_y_sum"] or 0)
         if any(p is None for p in parts):
             unknown_people += n
             continue
