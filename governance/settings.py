@@ -373,6 +373,18 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(  # type: ignore[attr-defined
     }
 )
 
+# --- risk ---
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(  # type: ignore[attr-defined]
+    {
+        "RiskTierEnum": "governance.risk.tiers.Tier",
+        "EUClassEnum": "governance.risk.tiers.EUClass",
+        "ImpactLevelEnum": "governance.risk.tiers.IMPACT_LEVEL_CHOICES",
+        "RiskAssessmentStatusEnum": "governance.risk.models.AssessmentStatus",
+        "RiskStatusEnum": "governance.risk.models.RiskStatus",
+        "MethodologyKindEnum": "governance.risk.models.MethodologyKind",
+    }
+)
+
 # --- Logging ----------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

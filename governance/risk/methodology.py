@@ -198,6 +198,10 @@ def _parse(check: _Checker, data: Mapping[str, Any]) -> dict[str, Any]:
     }
     questions = _parse_questions(check, data.get("questions"), kind)
     definition["questions"] = questions
+    # Every definition carries every key, so readers never need to know the kind first.
+    definition.update(
+        mitigation_deduction=None, levels=[], eu_classification=None, rules=[], default=None
+    )
     if kind == KIND_IMPACT:
         definition["mitigation_deduction"] = _parse_deduction(check, data)
         definition["levels"] = _parse_levels(check, data.get("levels"))

@@ -18,7 +18,7 @@ from django.db.models import F, Q
 
 from governance.core.models import BaseModel, ImmutableQuerySet, ImmutableRecordError
 from governance.risk.methodology import KIND_EU, KIND_IMPACT, Spec, build_spec
-from governance.risk.tiers import IMPACT_LEVELS, EUClass, Tier
+from governance.risk.tiers import IMPACT_LEVEL_CHOICES, IMPACT_LEVELS, EUClass, Tier
 
 SHA256_CHECK = r"^[0-9a-f]{64}$"
 
@@ -127,7 +127,7 @@ class RiskAssessment(BaseModel):
     deduction_applied = models.BooleanField(default=False)
     score = models.PositiveIntegerField(default=0)
     score_pct = models.DecimalField(max_digits=5, decimal_places=2, default=0)
-    level = models.CharField(max_length=4, choices=[(t.value, t.label) for t in IMPACT_LEVELS])
+    level = models.CharField(max_length=4, choices=IMPACT_LEVEL_CHOICES)
     eu_class = models.CharField(max_length=12, choices=EUClass.choices, blank=True)
     eu_rule = models.CharField(max_length=64, blank=True)
     rationale = models.TextField(blank=True)

@@ -34,6 +34,7 @@ EU_CLASS_FLOOR: dict[str, Tier] = {EUClass.HIGH: Tier.III, EUClass.PROHIBITED: T
 
 # Impact levels a methodology may use: the tiers below "blocked".
 IMPACT_LEVELS = (Tier.I, Tier.II, Tier.III, Tier.IV)
+IMPACT_LEVEL_CHOICES = [(t.value, f"Level {t.value}") for t in IMPACT_LEVELS]
 
 
 def tier_rank(tier: str) -> int:

@@ -26,6 +26,7 @@ from tests.factories import (
     user_with_roles,
 )
 from tests.factories.liability import liability_sample_ids
+from tests.factories.risk import load_shipped
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
 GARBAGE_BODIES: list[Any] = [
@@ -60,6 +61,7 @@ def _sample_ids() -> dict[str, Callable[[], Any]]:
         "ledger": lambda: 1,
         "bias-audits": lambda: BiasAuditFactory().pk,
         **liability_sample_ids(),
+        "risk-methodologies": lambda: load_shipped().pk,
     }
 
 
