@@ -175,6 +175,7 @@ class ReportViewSet(
     @extend_schema(request=None, responses={202: ReportSerializer})
     @action(detail=True, methods=["post"])
     def regenerate(self, request: Request, pk: str | None = None) -> Response:
+        request.data  # noqa: B018 - a malformed body is refused (400) like on any other POST
         report = services.report_regenerate(actor=request.user, report=self.get_object())
         report = self.get_queryset().get(pk=report.pk)
         return Response(self.get_serializer(report).data, status=status.HTTP_202_ACCEPTED)

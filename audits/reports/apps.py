@@ -1,3 +1,5 @@
+import logging
+
 from django.apps import AppConfig
 
 
@@ -7,3 +9,6 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         from audits.reports import checks  # noqa: F401 - registers the signing check
+
+        # WeasyPrint reports every layout step at INFO; one report would fill a worker's log.
+        logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)

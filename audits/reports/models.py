@@ -80,27 +80,24 @@ class EvidenceJob(BaseModel):
     file_size = models.BigIntegerField(null=True, blank=True)
 
     objects = JobQuerySet.as_manager()
-    # The status as last read from or written to the database (None: not saved yet).
-    _stored_status: str | None = None
 
     class Meta(BaseModel.Meta):
         abstract = True
 
-    @classmethod
-    def from_db(cls, db: Any, field_names: Any, values: Any) -> Any:
-        instance = super().from_db(db, field_names, values)
-        instance._stored_status = instance.__dict__.get("status")
-        return instance
+    def _finished_in_database(self) -> bool:
+        # Asked of the database, not of this instance, so a stale copy cannot slip through.
+        if self._state.adding or self.pk is None:
+            return False
+        return type(self)._default_manager.filter(pk=self.pk, status=JobStatus.DONE).exists()
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # Only the services change a job, and never once it is done.
-        if getattr(self, "_stored_status", None) == JobStatus.DONE:
+        if self._finished_in_database():
             raise ImmutableRecordError(f"a finished {type(self).__name__} is never changed")
         super().save(*args, **kwargs)
-        self._stored_status = self.status
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
-        if getattr(self, "_stored_status", None) == JobStatus.DONE:
+        if self._finished_in_database():
             raise ImmutableRecordError(f"a finished {type(self).__name__} is never deleted")
         return super().delete(*args, **kwargs)
 

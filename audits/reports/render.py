@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,9 +23,6 @@ from audits.reports.fetcher import BASE_URL, ReportURLFetcher
 from audits.reports.sections import section_by_key
 from audits.reports.snapshot import EVIDENCE_NAME
 from governance.core.canonical import sha256_hex
-
-# WeasyPrint reports every layout step at INFO; one report would fill a worker's log.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 PDF_VARIANT = "pdf/a-3b"
 ATTACHMENT_DESCRIPTIONS = {

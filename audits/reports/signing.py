@@ -92,25 +92,14 @@ def _configured_sources() -> tuple[bytes, bytes, bool]:
 _cache: dict[tuple[bytes, bytes, str], SigningMaterial] = {}
 
 
-def signing_material() -> SigningMaterial:
-    """The configured key and certificate, loaded once per process and configuration."""
-    key_pem, cert_pem, from_dev_folder = _configured_sources()
-    passphrase = settings.REPORT_SIGNING_PASSPHRASE
-    cache_key = (key_pem, cert_pem, passphrase)
-    if cache_key in _cache:
-        return _cache[cache_key]
+def _load(key_pem: bytes, cert_pem: bytes, passphrase: str, dev: bool) -> SigningMaterial:
     try:
         # The first certificate is the signer's; any that follow are its chain.
         certificate, *chain = list(load_certs_from_pemder_data(cert_pem))
         key = load_private_key_from_pemder_data(key_pem, passphrase.encode() or None)
     except Exception as exc:
         raise SigningNotConfigured(f"The signing key or certificate cannot be read: {exc}") from exc
-    is_development = from_dev_folder or DEVELOPMENT_MARK in certificate.subject.human_friendly
-    if is_development and settings.PRODUCTION:
-        raise SigningNotConfigured(
-            "The configured certificate is a development certificate; production refuses it."
-        )
-    material = SigningMaterial(
+    return SigningMaterial(
         signer=signers.SimpleSigner(
             signing_cert=certificate,
             signing_key=key,
@@ -118,10 +107,24 @@ def signing_material() -> SigningMaterial:
         ),
         certificate=certificate,
         certificate_pem=cert_pem,
-        is_development=is_development,
+        is_development=dev or DEVELOPMENT_MARK in certificate.subject.human_friendly,
     )
-    _cache.clear()
-    _cache[cache_key] = material
+
+
+def signing_material() -> SigningMaterial:
+    """The configured key and certificate, loaded once per process and configuration."""
+    key_pem, cert_pem, from_dev_folder = _configured_sources()
+    passphrase = settings.REPORT_SIGNING_PASSPHRASE
+    cache_key = (key_pem, cert_pem, passphrase)
+    material = _cache.get(cache_key)
+    if material is None:
+        material = _load(key_pem, cert_pem, passphrase, from_dev_folder)
+        _cache.clear()
+        _cache[cache_key] = material
+    if material.is_development and settings.PRODUCTION:
+        raise SigningNotConfigured(
+            "The configured certificate is a development certificate; production refuses it."
+        )
     return material
 
 
