@@ -26,7 +26,7 @@ class ApprovalPolicy(BaseModel):
     )
 
     class Meta(BaseModel.Meta):
-        ordering = ("tier", "-version")
+        ordering = ("tier", "-version")  # type: ignore[assignment]
         verbose_name_plural = "approval policies"
         constraints = [
             models.UniqueConstraint(fields=("tier", "version"), name="policy_tier_version_unique"),
@@ -55,7 +55,7 @@ class PolicyStage(BaseModel):
     escalation_role = models.CharField(max_length=32, choices=Role.choices)
 
     class Meta(BaseModel.Meta):
-        ordering = ("policy", "order")
+        ordering = ("policy", "order")  # type: ignore[assignment]
         constraints = [
             models.UniqueConstraint(fields=("policy", "order"), name="stage_order_unique"),
             models.CheckConstraint(condition=models.Q(quorum__gte=1), name="stage_quorum_positive"),

@@ -151,8 +151,13 @@ def save_form(form: Any, save: Callable[[dict[str, Any]], Any]) -> Any:
         return save(form.cleaned_data)
     except DomainError as exc:
         placed = False
-        for name, errors in exc.fields.items():
-            if name in form.fields:
+        known = {name: errors for name, errors in exc.fields.items() if name in form.fields}
+        if len(known) == 1:
+            # One field at fault: show the service's full sentence next to it.
+            form.add_error(next(iter(known)), exc.message)
+            placed = True
+        else:
+            for name, errors in known.items():
                 for error in errors:
                     form.add_error(name, error)
                 placed = True

@@ -115,7 +115,7 @@ def test_register_deployment_through_the_form(as_requester) -> None:  # type: ig
         },
     )
     assert response.status_code == 200
-    assert b"required for canary and A/B rollouts" in response.content
+    assert b"need a traffic percentage" in response.content
     response = as_requester.post(
         reverse("inventory:deployment_create"),
         {

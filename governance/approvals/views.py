@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from governance.accounts.permissions import Perm, can, perm_required
+from governance.approvals import selectors, services
+from governance.approvals.dossier import dossier_differences
+from governance.approvals.forms import PolicyForm, RequestForm, SignForm
+from governance.approvals.gate import gate_evaluate
+from governance.approvals.models import Decision
+from governance.approvals.services.requests import request_blockers
+from governance.approvals.services.signoffs import current_stage, signing_refusal
+from governance.core.errors import DomainError
+from governance.core.views import save_form
+from governance.inventory.selectors import deployments_for
+from governance.inventory.views import deployment_context
+
+
+@perm_required(Perm.APPROVAL_SIGN)
+def queue(request: HttpRequest) -> HttpResponse:
+    rows = []
+    for approval in selectors.queue_for(request.user)[:200]:
+        sla = selectors.sla_state(approval.stage_started_at, cast(Any, approval).stage_sla_hours)
+        rows.append({"approval": approval, "sla": sla})
+    return render(
+        request,
+        "approvals/queue.html",
+        {"rows": rows, "recent": selectors.recent_decisions(request.user)},
+    )
+
+
+def _sign_context(
+    request: HttpRequest, approval: Any, form: SignForm | None = None
+) -> dict[str, Any]:
+    stage = current_stage(approval)
+    signer_ids = {s.signer_id for s in approval.signoffs.all()}
+    refusal = signing_refusal(approval, stage, request.user, signer_ids)
+    meanings = (
+        {d: services.expected_meaning(approval, stage, d) for d in Decision.values}
+        if stage is not None and approval.status == "pending"
+        else {}
+    )
+    if form is None and refusal is None and stage is not None:
+        form = SignForm(initial={"stage": stage.order, "meaning": meanings.get("approve", "")})
+    previous = selectors.last_approved_request(approval.deployment, before=approval)
+    completed = {c.stage_order: c for c in approval.completions.all()}
+    timeline = []
+    for s in approval.policy.stages.all():
+        timeline.append(
+            {
+                "stage": s,
+                "signoffs": [x for x in approval.signoffs.all() if x.stage_order == s.order],
+                "completion": completed.get(s.order),
+                "current": approval.status == "pending" and s.order == approval.current_stage,
+                "sla": selectors.sla_state(approval.stage_started_at, s.sla_hours)
+                if approval.status == "pending" and s.order == approval.current_stage
+                else None,
+            }
+        )
+    return {
+        "approval": approval,
+        "deployment": approval.deployment,
+        "stage": stage,
+        "timeline": timeline,
+        "refusal": refusal,
+        "can_sign_role": can(request.user, Perm.APPROVAL_SIGN),
+        "meanings": meanings,
+        "form": form,
+        "eligible": selectors.eligible_signers(approval, stage),
+        "previous": previous,
+        "differences": dossier_differences(previous.dossier, approval.dossier) if previous else [],
+    }
+
+
+@perm_required(Perm.VIEW)
+def request_detail(request: HttpRequest, pk: str) -> HttpResponse:
+    approval = selectors.request_detail(request.user, pk)
+    if approval is None:
+        raise Http404
+    return render(request, "approvals/request_detail.html", _sign_context(request, approval))
+
+
+@require_POST
+@perm_required(Perm.APPROVAL_SIGN)
+def request_sign(request: HttpRequest, pk: str) -> HttpResponse:
+    approval = selectors.request_detail(request.user, pk)
+    if approval is None:
+        raise Http404
+    target = approval
+    form = SignForm(request.POST)
+    if form.is_valid():
+        stage = current_stage(approval)
+        decision = form.cleaned_data["decision"]
+        # The statement signed is the one shown for the chosen decision.
+        meaning = services.expected_meaning(approval, stage, decision) if stage else ""
+        saved = save_form(
+            form,
+            lambda d: services.signoff_record(
+                request=target,
+                signer=request.user,
+                decision=decision,
+                meaning=meaning,
+                comment=d["comment"],
+                conditions=d["conditions"],
+                password=d["password"],
+                stage_order=d["stage"],
+                http_request=request,
+            ),
+        )
+        if saved is not None:
+            messages.success(request, f"Signed: {saved.meaning}")
+            return redirect("approvals:request_detail", pk=pk)
+        approval = selectors.request_detail(request.user, pk) or approval
+    return render(
+        request, "approvals/request_detail.html", _sign_context(request, approval, form), status=400
+    )
+
+
+@require_POST
+@perm_required(Perm.APPROVAL_REQUEST)
+def request_withdraw(request: HttpRequest, pk: str) -> HttpResponse:
+    approval = selectors.request_detail(request.user, pk)
+    if approval is None:
+        raise Http404
+    try:
+        services.approval_request_withdraw(
+            request=approval, actor=request.user, reason=request.POST.get("reason", "")[:2000]
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Approval request withdrawn; the deployment is a draft again.")
+    return redirect("approvals:request_detail", pk=pk)
+
+
+@perm_required(Perm.VIEW)
+def deployment_approvals(request: HttpRequest, pk: str) -> HttpResponse:
+    deployment = get_object_or_404(deployments_for(request.user), pk=pk)
+    context = deployment_context(request, deployment, "approvals")
+    blockers, _, _ = request_blockers(deployment)
+    context.update(
+        requests=selectors.requests_for_deployment(request.user, deployment),
+        gate=gate_evaluate(deployment),
+        blockers=blockers,
+        request_form=RequestForm(),
+    )
+    return render(request, "approvals/deployment_approvals.html", context)
+
+
+@require_POST
+@perm_required(Perm.APPROVAL_REQUEST)
+def deployment_request_create(request: HttpRequest, pk: str) -> HttpResponse:
+    deployment = get_object_or_404(deployments_for(request.user), pk=pk)
+    form = RequestForm(request.POST)
+    saved = save_form(
+        form,
+        lambda d: services.approval_request_create(
+            deployment=deployment, actor=request.user, reason=d["reason"]
+        ),
+    )
+    if saved is not None:
+        messages.success(request, "Approval requested. The first stage's signers can now sign.")
+        return redirect("approvals:request_detail", pk=saved.pk)
+    for error in form.non_field_errors():
+        messages.error(request, str(error))
+    return redirect("approvals:deployment_approvals", pk=pk)
+
+
+@perm_required(Perm.VIEW)
+def policies(request: HttpRequest) -> HttpResponse:
+    form = None
+    if can(request.user, Perm.POLICY_EDIT):
+        form = PolicyForm(request.POST or None)
+        if request.method == "POST":
+            saved = save_form(
+                form,
+                lambda d: services.policy_create_version(
+                    tier=d["tier"],
+                    stages=d["stages"],
+                    recertification_months=d["recertification_months"],
+                    notes=d["notes"],
+                    actor=request.user,
+                ),
+            )
+            if saved is not None:
+                messages.success(request, f"{saved} is now current for new requests.")
+                return redirect("approvals:policies")
+    elif request.method == "POST":
+        return render(
+            request, "errors/403.html", {"reason": "Only administrators edit policies."}, status=403
+        )
+    return render(
+        request, "approvals/policies.html", {"policies": selectors.current_policies(), "form": form}
+    )
