@@ -1,0 +1,131 @@
+"""Export bundles: dossiers, evidence, ledger slices, a signed manifest, ledgered sending."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from audits.reports.bundle import run_export
+from audits.reports.models import JobStatus, Report
+from audits.reports.services import export_request
+from audits.reports.verification import verify_pdf
+from governance.accounts.roles import Role
+from governance.core.errors import InvalidInput, PermissionRefused
+from governance.ledger.models import LedgerEvent
+from tests.audits.reports.conftest import make_deployment
+from tests.factories import user_with_roles
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def compliance(db: None) -> Any:
+    return user_with_roles(Role.COMPLIANCE_OFFICER, first_name="Chloé", last_name="Martin")
+
+
+@pytest.fixture
+def bundle(compliance: Any, owner: Any, deployment: Any) -> tuple[Any, zipfile.ZipFile]:
+    other = make_deployment(owner, name="Fraud screening", environment="prod-uk")
+    export = export_request(
+        actor=compliance,
+        recipient="Commission nationale de l'informatique et des libertés",
+        deployments=[deployment, other],
+        note="Requested under Art 21.",
+    )
+    assert run_export(export.pk) is not None
+    export.refresh_from_db()
+    assert export.status == JobStatus.DONE, export.error
+    with export.file.open("rb") as handle:
+        data = handle.read()
+    return export, zipfile.ZipFile(io.BytesIO(data))
+
+
+def test_bundle_holds_dossiers_evidence_ledger_slices_and_a_manifest(bundle: Any) -> None:
+    _, archive = bundle
+    names = set(archive.namelist())
+    assert {"manifest.json", "manifest.json.p7s", "signing-certificate.pem", "README.txt"} <= names
+    dossiers = sorted(n for n in names if n.endswith("/dossier.pdf"))
+    assert len(dossiers) == 2
+    for pdf in dossiers:
+        folder = pdf.rsplit("/", 1)[0]
+        assert f"{folder}/evidence.json" in names and f"{folder}/ledger-slice.csv" in names
+
+
+def test_manifest_lists_every_file_with_its_sha256_and_the_ledger_head(bundle: Any) -> None:
+    export, archive = bundle
+    manifest_bytes = archive.read("manifest.json")
+    assert hashlib.sha256(manifest_bytes).hexdigest() == export.manifest_sha256
+    manifest = json.loads(manifest_bytes)
+    listed = {entry["path"]: entry["sha256"] for entry in manifest["files"]}
+    expected = {n for n in archive.namelist() if n.startswith("dossiers/")}
+    assert set(listed) == expected
+    for path, digest in listed.items():
+        assert hashlib.sha256(archive.read(path)).hexdigest() == digest
+    head = LedgerEvent.objects.get(seq=manifest["ledger_head"]["seq"])
+    assert head.hash == manifest["ledger_head"]["hash"] == export.ledger_head_hash
+    assert manifest["export"]["recipient"] == export.recipient
+
+
+def test_every_dossier_in_the_bundle_is_an_issued_report(bundle: Any) -> None:
+    export, archive = bundle
+    for name in archive.namelist():
+        if name.endswith("/dossier.pdf"):
+            result = verify_pdf(archive.read(name))
+            assert result.issued and result.report is not None
+            assert result.report.export_id == export.pk
+            assert result.signature is not None and result.signature.ok
+            folder = name.rsplit("/", 1)[0]
+            evidence = archive.read(f"{folder}/evidence.json")
+            assert hashlib.sha256(evidence).hexdigest() == result.report.evidence_sha256
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+def test_manifest_signature_checks_with_openssl(bundle: Any, tmp_path: Path) -> None:
+    _, archive = bundle
+    archive.extractall(tmp_path)
+    command = [
+        "openssl", "cms", "-verify", "-binary", "-inform", "DER",
+        "-in", "manifest.json.p7s", "-content", "manifest.json",
+        "-CAfile", "signing-certificate.pem", "-purpose", "any", "-out", "/dev/null",
+    ]  # fmt: skip
+    ok = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert ok.returncode == 0, ok.stderr
+    manifest = tmp_path / "manifest.json"
+    manifest.write_bytes(manifest.read_bytes().replace(b"libert", b"LIBERT"))
+    tampered = subprocess.run(command, cwd=tmp_path, capture_output=True, check=False)
+    assert tampered.returncode != 0
+
+
+def test_sending_is_ledgered_per_deployment_with_the_recipient(
+    bundle: Any, deployment: Any
+) -> None:
+    export, _ = bundle
+    sent = LedgerEvent.objects.filter(action="export.sent", subject_id=str(export.pk))
+    assert sent.count() == 2
+    mine = sent.get(deployment_id=str(deployment.pk))
+    assert mine.payload["recipient"] == export.recipient
+    assert mine.payload["summary"] == f"sent to {export.recipient}"
+    assert mine.payload["zip_sha256"] == export.file_sha256
+    dossier = Report.objects.get(pk=mine.payload["dossier"])
+    assert dossier.deployment == deployment and dossier.export == export
+
+
+def test_exports_need_the_export_permission_and_a_recipient(
+    owner: Any, compliance: Any, deployment: Any
+) -> None:
+    with pytest.raises(PermissionRefused):
+        export_request(actor=owner, recipient="X", deployments=[deployment])
+    with pytest.raises(InvalidInput) as refused:
+        export_request(actor=compliance, recipient="  ", deployments=[deployment])
+    assert "recipient" in refused.value.fields
+    with pytest.raises(InvalidInput) as refused:
+        export_request(actor=compliance, recipient="X", deployments=[])
+    assert "deployments" in refused.value.fields
