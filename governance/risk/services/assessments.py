@@ -164,8 +164,10 @@ def risk_assessment_create(
 
 
 def _locked_draft(assessment: RiskAssessment) -> RiskAssessment:
+    # Lock only the assessment row: PostgreSQL cannot lock the nullable side of the outer join
+    # to the optional EU questionnaire, and the related rows are immutable or locked elsewhere.
     locked = (
-        RiskAssessment.objects.select_for_update()
+        RiskAssessment.objects.select_for_update(of=("self",))
         .select_related("methodology__eu_classification", "deployment__model_version__system")
         .get(pk=assessment.pk)
     )

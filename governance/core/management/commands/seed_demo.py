@@ -7,7 +7,13 @@ from django.core.management.base import BaseCommand
 
 # Each room that has demo data contributes a `seed(users)` function, run in this order
 # (later rooms build on earlier ones). Every seeder is idempotent.
-SEEDERS = ("governance.inventory.demo", "audits.bias.demo", "governance.liability.demo")
+SEEDERS = (
+    "governance.inventory.demo",
+    "governance.risk.demo",
+    "audits.bias.demo",
+    "governance.liability.demo",
+    "governance.approvals.demo",
+)
 
 
 class Command(BaseCommand):

@@ -1,0 +1,283 @@
+"""Demo data: the shipped methodologies, an assessment per demo deployment, a few register entries.
+
+The answers are what the owners of the demo systems would plausibly give; every score, level,
+class and tier shown afterwards is computed from them by the scorer, not written here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from django.utils import timezone
+
+from governance.inventory.models import Deployment
+from governance.risk.models import AssessmentStatus, Methodology, Risk, RiskAssessment
+from governance.risk.services import (
+    methodologies_load,
+    risk_accept,
+    risk_assessment_create,
+    risk_create,
+)
+
+METHODOLOGY_DIR = Path(__file__).resolve().parent / "methodologies"
+
+SAFEGUARDS_STRONG = {
+    "human_review": "adverse",
+    "recourse": "appeal",
+    "bias_testing": "ongoing",
+    "monitoring": "outcomes",
+    "documentation": "technical_file",
+    "rollback": "tested",
+    "consultation": "internal",
+}
+
+# Answers per AI system; the Annex III area and profiling come from the inventory record.
+ANSWERS: dict[str, dict[str, Any]] = {
+    "Credit risk scorer": {
+        "autonomy": "automatic_review",
+        "reversibility": "effort",
+        "domain": "access",
+        "people_affected": "under_1m",
+        "vulnerability": ["hardship"],
+        "data": ["personal", "financial"],
+        "data_source": "first_party",
+        "opacity": "explainable",
+        "third_party_model": "in_house",
+        "learning": "retrained",
+        **SAFEGUARDS_STRONG,
+        "eu_prohibited": ["none"],
+        "annex_i_product": "no",
+        "art6_3_exemption": "no",
+        "eu_transparency": ["none"],
+    },
+    "CV screening assistant": {
+        "autonomy": "recommend",
+        "reversibility": "difficult",
+        "domain": "access",
+        "people_affected": "under_100k",
+        "vulnerability": ["protected_groups"],
+        "data": ["personal"],
+        "data_source": "third_party",
+        "opacity": "opaque",
+        "third_party_model": "vendor_documented",
+        "learning": "retrained",
+        "human_review": "adverse",
+        "recourse": "complaint",
+        "bias_testing": "ongoing",
+        "monitoring": "technical",
+        "documentation": "model_card",
+        "rollback": "manual",
+        "consultation": "internal",
+        "eu_prohibited": ["none"],
+        "annex_i_product": "no",
+        "art6_3_exemption": "no",
+        "eu_transparency": ["none"],
+    },
+    "Customer support chatbot": {
+        "autonomy": "automatic_review",
+        "reversibility": "reversible",
+        "domain": "service_quality",
+        "people_affected": "under_1m",
+        "vulnerability": ["none"],
+        "data": ["personal", "financial"],
+        "data_source": "first_party",
+        "opacity": "opaque",
+        "third_party_model": "open_weights",
+        "learning": "static",
+        "human_review": "sampled",
+        "recourse": "complaint",
+        "bias_testing": "pre_release",
+        "monitoring": "technical",
+        "documentation": "model_card",
+        "rollback": "tested",
+        "consultation": "internal",
+        "eu_prohibited": ["none"],
+        "annex_i_product": "no",
+        "art6_3_exemption": "not_applicable",
+        "eu_transparency": ["interacts_with_people", "synthetic_content"],
+    },
+    "Card fraud detector": {
+        "autonomy": "automatic_review",
+        "reversibility": "effort",
+        "domain": "money",
+        "people_affected": "over_1m",
+        "vulnerability": ["none"],
+        "data": ["financial", "location"],
+        "data_source": "first_party",
+        "opacity": "explainable",
+        "third_party_model": "in_house",
+        "learning": "retrained",
+        "human_review": "adverse",
+        "recourse": "appeal",
+        "bias_testing": "pre_release",
+        "monitoring": "outcomes",
+        "documentation": "model_card",
+        "rollback": "tested",
+        "consultation": "internal",
+        "eu_prohibited": ["none"],
+        "annex_i_product": "no",
+        "art6_3_exemption": "not_applicable",
+        "eu_transparency": ["none"],
+    },
+}
+
+# (system, environment, owner username, fields, accepted by username and why, or None)
+RISKS: list[tuple[str, str, str, dict[str, Any], tuple[str, str] | None]] = [
+    (
+        "Credit risk scorer",
+        "prod-eu",
+        "compliance",
+        {
+            "category": "fairness",
+            "title": "Lower approval rates for applicants with thin credit files",
+            "description": "Younger and recently arrived applicants have short histories.",
+            "inherent_likelihood": 4,
+            "inherent_impact": 4,
+            "treatment": "mitigate",
+            "control_description": "Monthly impact-ratio monitoring by age band; manual review "
+            "of declines with fewer than 12 months of history.",
+            "residual_likelihood": 2,
+            "residual_impact": 4,
+        },
+        None,
+    ),
+    (
+        "Credit risk scorer",
+        "prod-eu",
+        "requester",
+        {
+            "category": "privacy",
+            "title": "Re-identification from reason codes",
+            "description": "Detailed reason codes could reveal data about co-applicants.",
+            "inherent_likelihood": 3,
+            "inherent_impact": 4,
+            "treatment": "mitigate",
+            "control_description": "Reason codes limited to the applicant's own data.",
+            "residual_likelihood": 2,
+            "residual_impact": 3,
+        },
+        None,
+    ),
+    (
+        "CV screening assistant",
+        "prod-us-nyc",
+        "legal",
+        {
+            "category": "third_party",
+            "title": "Vendor retrains the ranking model without notice",
+            "description": "TalentSift updates its model monthly; our audit covers one version.",
+            "inherent_likelihood": 4,
+            "inherent_impact": 4,
+            "treatment": "accept",
+            "control_description": "",
+            "residual_likelihood": 4,
+            "residual_impact": 4,
+        },
+        (
+            "executive",
+            "Accepted until the contract renewal in Q3, when change notice and audit rights "
+            "become conditions of renewal.",
+        ),
+    ),
+    (
+        "CV screening assistant",
+        "prod-us-nyc",
+        "compliance",
+        {
+            "category": "legal",
+            "title": "Bias audit older than one year (NYC LL144)",
+            "description": "Using the tool with a stale audit is unlawful in New York City.",
+            "inherent_likelihood": 3,
+            "inherent_impact": 5,
+            "treatment": "mitigate",
+            "control_description": "Independent audit booked each year, six weeks before expiry.",
+            "residual_likelihood": 1,
+            "residual_impact": 5,
+        },
+        None,
+    ),
+    (
+        "Customer support chatbot",
+        "prod-global",
+        "reviewer",
+        {
+            "category": "safety",
+            "title": "Confidently wrong answers about fees",
+            "description": "Generated answers may state fees that do not apply.",
+            "inherent_likelihood": 4,
+            "inherent_impact": 3,
+            "treatment": "mitigate",
+            "control_description": "Answers only from the fee catalogue; hand-over on low "
+            "retrieval confidence.",
+            "residual_likelihood": 2,
+            "residual_impact": 3,
+        },
+        None,
+    ),
+    (
+        "Card fraud detector",
+        "edge-pos",
+        "requester",
+        {
+            "category": "operational",
+            "title": "False holds at the point of sale during peaks",
+            "description": "Holiday traffic raises the false-positive rate.",
+            "inherent_likelihood": 3,
+            "inherent_impact": 3,
+            "treatment": "mitigate",
+            "control_description": "Ten-minute hold-release commitment; version 7.1 runs in "
+            "shadow to compare.",
+            "residual_likelihood": 2,
+            "residual_impact": 3,
+        },
+        None,
+    ),
+]
+
+
+def _load_methodologies(actor: Any) -> Methodology:
+    files = [(path.name, path.read_bytes()) for path in sorted(METHODOLOGY_DIR.glob("*.yaml"))]
+    methodologies_load(files=files, actor=actor)
+    return Methodology.objects.get(slug="impact", version="1")
+
+
+def seed(users: dict[str, Any]) -> None:
+    impact = _load_methodologies(users["admin"])
+    deployments = Deployment.objects.select_related("model_version__system")
+    for deployment in deployments:
+        answers = ANSWERS.get(deployment.model_version.system.name)
+        if answers is None:
+            continue
+        exists = RiskAssessment.objects.filter(
+            deployment=deployment, status=AssessmentStatus.SUBMITTED
+        ).exists()
+        if not exists:
+            risk_assessment_create(
+                deployment=deployment,
+                methodology=impact,
+                actor=users["requester"],
+                answers=answers,
+                submit=True,
+            )
+    due = timezone.now().date() + dt.timedelta(days=90)
+    for system, environment, owner, fields, acceptance in RISKS:
+        deployment = deployments.filter(
+            model_version__system__name=system, environment=environment
+        ).first()
+        if (
+            deployment is None
+            or Risk.objects.filter(deployment=deployment, title=fields["title"]).exists()
+        ):
+            continue
+        risk = risk_create(
+            deployment=deployment,
+            actor=users["requester"],
+            owner=users[owner],
+            due_date=due,
+            **fields,
+        )
+        if acceptance is not None:
+            accepter, rationale = acceptance
+            risk_accept(risk=risk, actor=users[accepter], rationale=rationale)
