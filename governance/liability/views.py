@@ -16,7 +16,6 @@ from django.views.decorators.http import require_POST
 from governance.accounts.models import User
 from governance.accounts.permissions import Perm, can, perm_required
 from governance.core.csv import csv_response
-from governance.core.errors import DomainError
 from governance.core.views import list_page, save_form
 from governance.inventory.selectors import deployments_for, systems_for
 from governance.inventory.views import deployment_context
@@ -326,18 +325,13 @@ def offer_accept(request: HttpRequest, pk: Any) -> HttpResponse:
     form = AcceptForm(request.POST)
 
     def accept(data: dict[str, Any]) -> Any:
-        try:
-            return services.ownership_offer_accept(
-                offer=offer,
-                actor=_user(request),
-                statement=data["statement"],
-                password=data["password"],
-                request=request,
-            )
-        except DomainError as exc:
-            # A signature refusal says why in full ("not correct", "locked"), next to the field.
-            field = next((name for name in exc.fields if name in form.fields), None)
-            raise DomainError(exc.message, fields={field: exc.message} if field else {}) from exc
+        return services.ownership_offer_accept(
+            offer=offer,
+            actor=_user(request),
+            statement=data["statement"],
+            password=data["password"],
+            request=request,
+        )
 
     saved = save_form(form, accept)
     if saved is not None:

@@ -361,7 +361,7 @@ def test_party_and_contract_forms_save_through_services(as_officer) -> None:  # 
             "cap_currency": "EUR",
         },
     )
-    assert response.status_code == 200 and b"before the start" in response.content
+    assert response.status_code == 200 and b"cannot end before it starts" in response.content
     response = as_officer.post(
         reverse("liability:contract_create"),
         {
