@@ -75,6 +75,14 @@ ROLES_BY_FORMAT: dict[tuple[str, str], tuple[str, ...]] = {
     (AuditType.CLASSIFICATION, DataFormat.ROWS): ("label", "prediction"),
 }
 
+# Bounds that keep a mistaken mapping (an id column chosen as a dimension, say) from turning
+# into thousands of result rows, and keep names within the stored columns' lengths.
+MAX_DIMENSIONS = 5
+MAX_NAME_LENGTH = 50
+MAX_CATEGORY_LENGTH = 100
+MAX_CATEGORIES = 100
+MAX_INTERSECTION_CATEGORIES = 2000
+
 NUMBER_RE = r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$"
 COUNT_RE = r"^\d{1,15}$"
 
@@ -242,11 +250,17 @@ def check_mapping(
             errors[f"{role}_column"] = f"the file has no column {column!r}"
     if not mapping.dimensions:
         errors["dimensions"] = "choose at least one column to audit (e.g. sex, race_ethnicity)"
+    elif len(mapping.dimensions) > MAX_DIMENSIONS:
+        errors["dimensions"] = f"at most {MAX_DIMENSIONS} columns can be audited together"
     for column in mapping.dimensions:
         if column not in header:
             errors["dimensions"] = f"the file has no column {column!r}"
         elif column in mapping.roles.values():
             errors["dimensions"] = f"{column!r} is already used as an outcome column"
+        elif len(column) > MAX_NAME_LENGTH:
+            errors["dimensions"] = (
+                f"column names used as dimensions must be at most {MAX_NAME_LENGTH} characters"
+            )
     used = [mapping.roles[r] for r in needed if mapping.roles.get(r)]
     if len(set(used)) != len(used):
         errors["columns"] = "each role needs its own column"
@@ -364,6 +378,16 @@ def count_file(
             "The file counts no applicants at all.", fields={"file": "all counts are 0"}
         )
     for dim in dimensions:
+        limit = MAX_INTERSECTION_CATEGORIES if dim.is_intersection else MAX_CATEGORIES
+        if len(dim.categories) > limit:
+            raise InvalidInput(
+                f"{dim.dimension!r} has {len(dim.categories)} different categories (at most "
+                f"{limit}): is it an identifier rather than a demographic category?",
+                fields={
+                    "dimensions": f"{dim.dimension}: too many categories",
+                    "column": dim.dimension,
+                },
+            )
         if not dim.is_intersection and len(dim.categories) < 2:
             found = ", ".join(repr(c.category) for c in dim.categories) or "none"
             raise InvalidInput(
@@ -539,6 +563,13 @@ def _collapse(
     # markers are applied per distinct raw value.
     for group in grouped:
         parts = [_category(group[c], unknown) for c in columns]
+        for column, part in zip(columns, parts, strict=True):
+            if part is not None and len(part) > MAX_CATEGORY_LENGTH:
+                raise InvalidInput(
+                    f"Column {column!r} has a category longer than {MAX_CATEGORY_LENGTH} "
+                    f"characters ({part[:40]!r}…).",
+                    fields={"dimensions": f"{column}: category too long", "column": column},
+                )
         n, y = int(group[n_key] or 0), int(group["_y_sum"] or 0)
         if any(p is None for p in parts):
             unknown_people += n

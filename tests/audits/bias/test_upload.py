@@ -219,6 +219,18 @@ BAD_FILES: list[tuple[str, bytes, dict[str, Any], str]] = [
         "Aggregated counts",
     ),
     ("duplicate header", b"sex,sex,selected\nF,M,1\n", {}, "appears twice"),
+    (
+        "identifier as dimension",
+        _csv([(f"person-{i}", "White" if i % 2 else "Asian", i % 2) for i in range(150)]),
+        {},
+        "'sex' has 150 different categories",
+    ),
+    (
+        "category too long",
+        _csv([*GOOD, ("F" * 101, "White", 1)]),
+        {},
+        "longer than 100 characters",
+    ),
 ]
 
 
