@@ -368,6 +368,7 @@ CELERY_BEAT_SCHEDULE["liability-recheck-orphans-daily"] = {
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(  # type: ignore[attr-defined]
     {
         "OwnershipOfferStatusEnum": "governance.liability.choices.OfferStatus",
+        "PartyKindEnum": "governance.liability.choices.PartyKind",
         "AIActRoleEnum": "governance.liability.choices.AIActRole",
         "AnnexIIIAreaEnum": "governance.inventory.choices.AnnexIIIArea",
     }
