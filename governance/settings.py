@@ -383,6 +383,9 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(  # type: ignore[attr-defined
         "RiskAssessmentStatusEnum": "governance.risk.models.AssessmentStatus",
         "RiskStatusEnum": "governance.risk.models.RiskStatus",
         "MethodologyKindEnum": "governance.risk.models.MethodologyKind",
+        # Approval policies use the tiers below "blocked"; naming that set keeps it apart
+        # from the risk tiers above in the schema.
+        "PolicyTierEnum": "governance.approvals.models.POLICY_TIERS",
     }
 )
 
