@@ -128,7 +128,11 @@ def export_complete(*, export_id: Any, worker: str, outcome: ExportOutcome) -> E
 
 def export_sweep_queued(*, older_than: dt.timedelta | None = None, limit: int = 100) -> list[str]:
     """Dispatch again every queued export whose message has not been picked up in time."""
-    age = older_than or dt.timedelta(seconds=settings.REPORT_REDISPATCH_AFTER_SECONDS)
+    age = (
+        dt.timedelta(seconds=settings.REPORT_REDISPATCH_AFTER_SECONDS)
+        if older_than is None
+        else older_than
+    )
     cutoff = timezone.now() - age
     stale = Q(dispatched_at__lt=cutoff) | Q(dispatched_at__isnull=True, created_at__lt=cutoff)
     sent: list[str] = []
@@ -150,7 +154,11 @@ def export_sweep_queued(*, older_than: dt.timedelta | None = None, limit: int = 
 
 def export_sweep_stuck(*, older_than: dt.timedelta | None = None) -> dict[str, list[str]]:
     """Give exports whose worker died a fresh attempt, or fail them after the last attempt."""
-    age = older_than or dt.timedelta(seconds=settings.REPORT_STUCK_AFTER_SECONDS)
+    age = (
+        dt.timedelta(seconds=settings.REPORT_STUCK_AFTER_SECONDS)
+        if older_than is None
+        else older_than
+    )
     cutoff = timezone.now() - age
     outcome: dict[str, list[str]] = {"requeued": [], "failed": []}
     for export in Export.objects.filter(status=JobStatus.RUNNING).order_by("claimed_at")[:100]:

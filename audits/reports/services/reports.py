@@ -222,7 +222,11 @@ def report_sweep_queued(*, older_than: dt.timedelta | None = None, limit: int = 
 
     Runs from beat. A duplicate message is harmless: only one delivery can claim the row.
     """
-    age = older_than or dt.timedelta(seconds=settings.REPORT_REDISPATCH_AFTER_SECONDS)
+    age = (
+        dt.timedelta(seconds=settings.REPORT_REDISPATCH_AFTER_SECONDS)
+        if older_than is None
+        else older_than
+    )
     cutoff = timezone.now() - age
     stale = Q(dispatched_at__lt=cutoff) | Q(dispatched_at__isnull=True, created_at__lt=cutoff)
     candidates = list(
@@ -255,7 +259,11 @@ def report_sweep_stuck(*, older_than: dt.timedelta | None = None) -> dict[str, l
     that merely runs long is stopped at the soft limit and failed by the task itself). An
     abandoned report gets a fresh attempt, up to REPORT_MAX_ATTEMPTS; then it fails.
     """
-    age = older_than or dt.timedelta(seconds=settings.REPORT_STUCK_AFTER_SECONDS)
+    age = (
+        dt.timedelta(seconds=settings.REPORT_STUCK_AFTER_SECONDS)
+        if older_than is None
+        else older_than
+    )
     cutoff = timezone.now() - age
     outcome: dict[str, list[str]] = {"requeued": [], "failed": []}
     for report in Report.objects.filter(status=JobStatus.RUNNING).order_by("claimed_at")[:500]:

@@ -3,32 +3,49 @@ surviving duplicates, a SIGKILL mid-render and a broker outage."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
+import time
+import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import transaction
 from pypdf import PdfReader
+from rest_framework.test import APIClient
 
 from audits.reports.models import JobStatus, Report
-from audits.reports.services import report_request
+from audits.reports.services import (
+    export_request,
+    report_request,
+    report_sweep_queued,
+    report_sweep_stuck,
+)
 from audits.reports.signing import check_pdf_signature
+from audits.reports.tasks import generate_report_task
+from governance.accounts.roles import Role
 from governance.core.canonical import sha256_hex
-from tests.audits.reports.workers import wait_for
+from governance.ledger.models import LedgerEvent
+from governance.ledger.services import ledger_append
+from tests.audits.reports.workers import configure_test_app, wait_for
+from tests.factories import user_with_roles
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def _finished(report: Report) -> Report:
-    def check() -> Report | None:
-        report.refresh_from_db()
-        return report if report.is_finished else None
+def _finished(job: Any) -> Any:
+    def check() -> Any:
+        job.refresh_from_db()
+        return job if job.is_finished else None
 
     return wait_for(check)
 
 
 def _pdf_text(content: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    pages = PdfReader(io.BytesIO(content)).pages
+    return " ".join(" ".join(page.extract_text() for page in pages).split())
 
 
 def test_worker_generates_a_signed_dossier_with_its_evidence_attached(
@@ -47,3 +64,117 @@ def test_worker_generates_a_signed_dossier_with_its_evidence_attached(
     evidence = attachments["evidence.json"][0]
     assert sha256_hex(evidence) == report.evidence_sha256
     assert json.loads(evidence)["report"]["id"] == str(report.pk)
+
+
+def test_worker_generates_a_portfolio_report(
+    start_worker: Any, owner: Any, deployment: Any
+) -> None:
+    start_worker()
+    report = _finished(report_request(actor=owner, kind="portfolio"))
+    assert report.status == JobStatus.DONE, report.error
+    content = report.file.open("rb").read()
+    assert "Credit limit model" in _pdf_text(content)
+    assert check_pdf_signature(content).status == "intact"
+    evidence = PdfReader(io.BytesIO(content)).attachments["evidence.json"][0]
+    assert sha256_hex(evidence) == report.evidence_sha256
+
+
+def test_worker_builds_an_export_bundle(start_worker: Any, owner: Any, deployment: Any) -> None:
+    compliance = user_with_roles(Role.COMPLIANCE_OFFICER)
+    start_worker()
+    export = export_request(actor=compliance, recipient="Regulator", deployments=[deployment])
+    export = _finished(export)
+    assert export.status == JobStatus.DONE, export.error
+    archive = zipfile.ZipFile(export.file.open("rb"))
+    manifest = json.loads(archive.read("manifest.json"))
+    assert len([f for f in manifest["files"] if f["path"].endswith("dossier.pdf")]) == 1
+    assert LedgerEvent.objects.filter(
+        action="export.sent", deployment_id=str(deployment.pk)
+    ).exists()
+
+
+def _succeeded(worker: Any) -> int:
+    return worker.output().count("succeeded in")
+
+
+def test_duplicate_deliveries_produce_one_report_and_one_file(
+    start_worker: Any, owner: Any, deployment: Any, settings: Any
+) -> None:
+    worker = start_worker(concurrency=2)
+    report = report_request(actor=owner, kind="deployment_dossier", deployment=deployment)
+    for _ in range(3):  # a redelivered or duplicated message, three times over
+        generate_report_task.apply_async(args=[str(report.pk)])
+    report = _finished(report)
+    wait_for(lambda: _succeeded(worker) >= 4)
+    assert report.status == JobStatus.DONE and report.attempts == 1
+    assert list((Path(settings.MEDIA_ROOT) / "reports").iterdir()) == [Path(report.file.path)]
+    actions = list(
+        LedgerEvent.objects.filter(subject_id=str(report.pk)).values_list("action", flat=True)
+    )
+    assert actions.count("report.started") == 1 and actions.count("report.generated") == 1
+
+
+def test_a_worker_killed_mid_render_leaves_one_file_once_another_finishes(
+    start_worker: Any, owner: Any, deployment: Any, settings: Any
+) -> None:
+    with transaction.atomic():  # a long history, so the render takes a while
+        for i in range(3000):
+            ledger_append(
+                actor=owner, action="test.history", deployment_id=deployment.pk, data={"i": i}
+            )
+    first = start_worker()
+    report = report_request(actor=owner, kind="deployment_dossier", deployment=deployment)
+
+    def mid_render() -> str | None:
+        row = Report.objects.filter(pk=report.pk).values_list("status", "stage").get()
+        return (
+            row[1] if row[0] == JobStatus.RUNNING and row[1] in ("rendering", "signing") else None
+        )
+
+    stage = wait_for(mid_render, every=0.005)
+    first.kill()
+    report.refresh_from_db()
+    assert report.status == JobStatus.RUNNING and report.stage == stage  # abandoned mid-way
+
+    start_worker()
+    assert report_sweep_stuck()["requeued"] == [str(report.pk)]  # its worker is gone
+    report = _finished(report)
+    assert report.status == JobStatus.DONE, report.error
+    assert report.attempts == 2
+    files = list((Path(settings.MEDIA_ROOT) / "reports").iterdir())
+    assert files == [Path(report.file.path)]
+    assert sha256_hex(files[0].read_bytes()) == report.file_sha256
+    actions = list(
+        LedgerEvent.objects.filter(subject_id=str(report.pk)).values_list("action", flat=True)
+    )
+    assert actions == [
+        "report.requested", "report.started", "report.requeued", "report.started",
+        "report.generated",
+    ]  # fmt: skip
+
+
+def test_with_the_broker_down_a_request_stays_queued_until_the_sweep_sends_it(
+    start_worker: Any, owner: Any, deployment: Any
+) -> None:
+    from governance.celery import app
+
+    start_worker()
+    working = (app.conf.broker_url, app.conf.broker_transport_options, app.conf.task_default_queue)
+    configure_test_app("redis://127.0.0.1:9/0", {}, working[2])  # nothing listens on port 9
+    client = APIClient()
+    client.force_authenticate(owner)
+    response = client.post(
+        "/api/v1/reports/",
+        {"kind": "deployment_dossier", "deployment": str(deployment.pk)},
+        format="json",
+    )
+    assert response.status_code == 202, response.content
+    configure_test_app(*working)  # the broker is back
+    report = Report.objects.get(pk=response.json()["id"])
+    time.sleep(3)  # a live worker, but no message ever reached it
+    report.refresh_from_db()
+    assert report.status == JobStatus.QUEUED
+    assert report_sweep_queued() == []  # queued only moments ago: not yet the sweep's business
+    assert report_sweep_queued(older_than=dt.timedelta(0)) == [str(report.pk)]
+    report = _finished(report)
+    assert report.status == JobStatus.DONE, report.error
