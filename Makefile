@@ -22,6 +22,7 @@ install: $(STAMP)
 demo: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py ensure_signing_certificate
 
 run: demo
 	@echo ""
