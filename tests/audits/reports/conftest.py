@@ -85,3 +85,10 @@ def start_worker(settings: Any, tmp_path: Path, transactional_db: None) -> Itera
     """Start real Celery workers on the test database: `start_worker(concurrency=1)`."""
     with worker_environment(settings, tmp_path) as start:
         yield start
+
+
+@pytest.fixture
+def private_queue(settings: Any, tmp_path: Path, transactional_db: None) -> Iterator[None]:
+    """Messages this test publishes go to a queue of its own, which no worker reads."""
+    with worker_environment(settings, tmp_path):
+        yield
