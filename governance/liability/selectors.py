@@ -487,3 +487,42 @@ def accountability_snapshot(deployment: Deployment) -> dict[str, Any]:
         "ownership_history": history,
         "offers": offers,
     }
+
+
+def orphaned_snapshot() -> list[dict[str, Any]]:
+    """The portfolio report's "orphaned ownership" part: every live deployment nobody owns.
+
+    Plain JSON-safe rows with the last owner and why their ownership ended, if there was one.
+    Three queries whatever the portfolio size.
+    """
+    from governance.inventory.choices import DeploymentStatus
+
+    deployments = list(
+        orphaned(Deployment.objects.exclude(status=DeploymentStatus.RETIRED))
+        .select_related("model_version__system")
+        .order_by("model_version__system__name", "environment")
+    )
+    last: dict[Any, Ownership] = {}
+    history = (
+        Ownership.objects.filter(deployment__in=[d.pk for d in deployments])
+        .select_related("user")
+        .order_by("accepted_at")
+    )
+    for ownership in history:
+        last[ownership.deployment_id] = ownership
+    rows = []
+    for d in deployments:
+        previous = last.get(d.pk)
+        rows.append(
+            {
+                "deployment": str(d.pk),
+                "system": d.model_version.system.name,
+                "version": d.model_version.version_label,
+                "environment": d.environment,
+                "status": d.status,
+                "last_owner": _user_ref(previous.user) if previous else None,
+                "ended_at": _time(previous.ended_at) if previous else None,
+                "end_cause": previous.end_cause if previous else None,
+            }
+        )
+    return rows

@@ -336,3 +336,20 @@ def test_accountable_owners_is_one_query_for_many_deployments(django_assert_num_
     with django_assert_num_queries(1):
         owners = accountable_owners([d.pk for d in deployments])
     assert sum(owner is not None for owner in owners.values()) == 3
+
+
+def test_orphaned_snapshot_lists_live_deployments_nobody_owns(deployment, officer) -> None:  # type: ignore[no-untyped-def]
+    from governance.liability.selectors import orphaned_snapshot
+
+    maya = user_with_roles(Role.REQUESTER)
+    owned = DeploymentFactory()
+    make_owner(owned, user_with_roles(Role.LEGAL), offered_by=officer)
+    make_owner(deployment, maya, offered_by=officer)
+    DeploymentFactory(status="retired")
+    never = DeploymentFactory()
+    user_deactivate(user=maya, actor=officer)
+    rows = {row["deployment"]: row for row in orphaned_snapshot()}
+    assert set(rows) == {str(deployment.pk), str(never.pk)}
+    assert rows[str(deployment.pk)]["last_owner"]["id"] == str(maya.pk)
+    assert rows[str(deployment.pk)]["end_cause"] == "deactivated"
+    assert rows[str(never.pk)]["last_owner"] is None
