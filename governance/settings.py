@@ -319,6 +319,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 BIAS_UPLOAD_MAX_BYTES = env_int("BIAS_UPLOAD_MAX_BYTES", 200 * 1024 * 1024, minimum=1)
 # LL144 §5-301(a): a tool may not be used when its latest bias audit is more than this old.
 BIAS_AUDIT_VALIDITY_MONTHS = env_int("BIAS_AUDIT_VALIDITY_MONTHS", 12, minimum=1)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(  # type: ignore[attr-defined]
+    {"BiasAuditStatusEnum": "audits.bias.choices.AuditStatus"}
+)
 
 # --- reports ---
 # The organisation's signing key and certificate: PEM text or the path of a PEM file. Outside
