@@ -353,3 +353,16 @@ def test_orphaned_snapshot_lists_live_deployments_nobody_owns(deployment, office
     assert rows[str(deployment.pk)]["last_owner"]["id"] == str(maya.pk)
     assert rows[str(deployment.pk)]["end_cause"] == "deactivated"
     assert rows[str(never.pk)]["last_owner"] is None
+
+
+def test_the_deployment_gate_lists_the_missing_owner(deployment, officer) -> None:  # type: ignore[no-untyped-def]
+    from governance.approvals.gate import gate_evaluate
+
+    maya = user_with_roles(Role.REQUESTER)
+    assert "no accepted accountable owner" in gate_evaluate(deployment).reasons
+    make_owner(deployment, maya, offered_by=officer)
+    assert "no accepted accountable owner" not in gate_evaluate(deployment).reasons
+    user_deactivate(user=maya, actor=officer)
+    result = gate_evaluate(deployment)
+    assert not result.allowed
+    assert "no accepted accountable owner" in result.reasons
