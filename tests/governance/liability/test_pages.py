@@ -394,3 +394,46 @@ def test_system_defaults_page(as_officer) -> None:  # type: ignore[no-untyped-de
     )
     assert response.status_code == 302
     assert AccountabilityAssignment.objects.get().system == system
+
+
+def test_tab_inbox_and_vendor_pages_keep_constant_query_counts(
+    client, officer, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    deployment = DeploymentFactory()
+    maya = user_with_roles(Role.REQUESTER)
+    client.force_login(maya)
+    pages = [
+        reverse("liability:deployment_accountability", args=[deployment.pk]),
+        reverse("liability:inbox"),
+        reverse("liability:parties"),
+    ]
+
+    def grow() -> None:
+        person = user_with_roles(Role.LEGAL)
+        contract = ContractFactory()
+        services.assignment_create(
+            actor=officer,
+            deployment=deployment,
+            party=contract.party,
+            contract=contract,
+            raci="consulted",
+            scope="security",
+            effective_from=timezone.localdate(),
+        )
+        make_owner(deployment, person, offered_by=officer)
+        OwnershipOfferFactory(deployment=DeploymentFactory(), to_user=maya)
+        services.ownership_offer_create(
+            deployment=deployment, to_user=user_with_roles(Role.LEGAL), reason="x", actor=officer
+        )
+
+    grow()
+    counts = []
+    for url in pages:
+        with django_assert_max_num_queries(40) as captured:
+            assert client.get(url).status_code == 200
+        counts.append(len(captured.captured_queries))
+    for _ in range(4):
+        grow()
+    for url, count in zip(pages, counts, strict=True):
+        with django_assert_max_num_queries(count):
+            client.get(url)
