@@ -7,5 +7,5 @@ class BiasConfig(AppConfig):
     verbose_name = "Bias audits"
 
     def ready(self) -> None:
-        # Importing the module registers the "bias_audit" check with the deployment gate.
+        # Importing the module registers the "bias_audit" gate check and dossier evidence.
         from audits.bias import gate  # noqa: F401

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from audits.bias.selectors import latest_final_independent_audit
 from audits.bias.services import stale_since, valid_until
+from governance.approvals.dossier import register_dossier_evidence
 from governance.approvals.gate_checks import register_gate_check
 from governance.inventory.choices import AnnexIIIArea
 
@@ -34,3 +35,12 @@ def bias_audit_fresh(deployment: Any) -> list[str]:
     if timezone.localdate() > valid_until(audit.audit_date):
         return [f"bias audit stale since {stale_since(audit.audit_date):%Y-%m-%d}"]
     return []
+
+
+@register_dossier_evidence("bias_audit")
+def bias_audit_evidence(deployment: Any) -> str | None:
+    """The audit an approval relies on, where one is required; a newer one needs re-approval."""
+    if not needs_independent_audit(deployment):
+        return None
+    audit = latest_final_independent_audit(deployment)
+    return str(audit.pk) if audit is not None else None

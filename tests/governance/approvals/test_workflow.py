@@ -326,3 +326,18 @@ def test_an_approved_deployment_cannot_go_live_while_the_gate_is_closed() -> Non
     assert deployment.status == "approved"
     with pytest.raises(TransitionNotAllowed, match=r"gate is closed: bias audit missing"):
         deployment_transition(deployment=deployment, to_status="active", actor=requester)
+
+
+def test_the_dossier_names_the_bias_audit_relied_on_and_a_newer_one_needs_reapproval() -> None:
+    from tests.factories import BiasAuditFactory
+
+    deployment, requester, _ = ready_deployment("I", requires_independent_bias_audit=True)
+    first = BiasAuditFactory(deployment=deployment, finalize=True)
+    approval = services.approval_request_create(deployment=deployment, actor=requester)
+    assert approval.dossier["evidence"]["bias_audit"] == str(first.pk)
+    approve_fully(approval)
+    assert gate_evaluate(deployment).allowed
+    BiasAuditFactory(deployment=deployment, finalize=True)
+    result = gate_evaluate(deployment)
+    assert not result.allowed
+    assert any("the bias audit changed" in r for r in result.reasons)
