@@ -63,7 +63,7 @@ def heat_map_svg(
         f'<desc id="{cid}-desc">{total} risk{"s" if total != 1 else ""} by '
         f"{escape(likelihood_label.lower())} (rows, 5 at the top) and "
         f"{escape(impact_label.lower())} (columns, 5 at the right).</desc>",
-        f'<text x="{LEFT}" y="22" font-size="14" font-weight="600" fill="#1b1f24">'
+        f'<text x="4" y="22" font-size="13" font-weight="600" fill="#1b1f24">'
         f"{escape(title)}</text>",
     ]
     for likelihood in SCALE:

@@ -263,16 +263,13 @@ def seed(users: dict[str, Any]) -> None:
             )
     due = timezone.now().date() + dt.timedelta(days=90)
     for system, environment, owner, fields, acceptance in RISKS:
-        deployment = deployments.filter(
+        target = deployments.filter(
             model_version__system__name=system, environment=environment
         ).first()
-        if (
-            deployment is None
-            or Risk.objects.filter(deployment=deployment, title=fields["title"]).exists()
-        ):
+        if target is None or Risk.objects.filter(deployment=target, title=fields["title"]).exists():
             continue
         risk = risk_create(
-            deployment=deployment,
+            deployment=target,
             actor=users["requester"],
             owner=users[owner],
             due_date=due,

@@ -25,19 +25,19 @@ class RiskFilter(django_filters.FilterSet):
     category = django_filters.MultipleChoiceFilter(choices=RiskCategory.choices)
     status = django_filters.MultipleChoiceFilter(choices=RiskStatus.choices)
     treatment = django_filters.ChoiceFilter(choices=Treatment.choices)
-    min_residual = django_filters.TypedChoiceFilter(
+    # Plain choice filters (not typed ones) so each select starts empty; the database casts.
+    min_residual = django_filters.ChoiceFilter(
         field_name="residual_score",
         lookup_expr="gte",
         choices=SCORES,
-        coerce=int,
         label="Residual score at least",
     )
     # The heat map links to its cells with these two.
-    likelihood = django_filters.TypedChoiceFilter(
-        field_name="residual_likelihood", choices=LEVELS, coerce=int, label="Residual likelihood"
+    likelihood = django_filters.ChoiceFilter(
+        field_name="residual_likelihood", choices=LEVELS, label="Residual likelihood"
     )
-    impact = django_filters.TypedChoiceFilter(
-        field_name="residual_impact", choices=LEVELS, coerce=int, label="Residual impact"
+    impact = django_filters.ChoiceFilter(
+        field_name="residual_impact", choices=LEVELS, label="Residual impact"
     )
     deployment = django_filters.UUIDFilter(field_name="deployment")
 

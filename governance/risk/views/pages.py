@@ -66,7 +66,7 @@ def portfolio(request: HttpRequest) -> HttpResponseBase:
     url = reverse("risk:portfolio")
     svg = heat_map_svg(
         selectors.heat_map_counts(risks),
-        title="Residual risk across the portfolio (open and accepted)",
+        title="Residual risk, all deployments",
         chart_id="portfolio-heat-map",
         link=_cell_link(url),
     )

@@ -284,6 +284,12 @@ def test_portfolio_shows_tiers_heat_map_and_register_with_constant_queries(
     assert "likelihood=3&amp;impact=5" in html  # heat-map cells link to the filtered register
     filtered = as_auditor.get(url, {"likelihood": 3, "impact": 5})
     assert filtered.content.count(b'href="/risk/register/') == 3
+    # The filter form starts empty, so submitting it untouched filters nothing.
+    for name in ("likelihood", "impact", "min_residual"):
+        select = re.search(rf'<select name="{name}".*?</select>', html, re.S)
+        assert select is not None and '<option value="" selected>' in select.group(0)
+    untouched = as_auditor.get(url, {"likelihood": "", "impact": "", "min_residual": ""})
+    assert untouched.content.count(b'href="/risk/register/') == 15
 
 
 def test_portfolio_register_exports_csv(as_auditor: Any) -> None:
