@@ -82,12 +82,8 @@ def user_roles_set(*, user: User, roles: Iterable[str], actor: User | None) -> U
             [RoleGrant(user=locked, role=role, granted_by=actor) for role in sorted(added)]
         )
         locked.__dict__.pop("roles", None)
-        ledger_append(
-            actor=actor,
-            action="user.roles_changed",
-            subject=locked,
-            data={"before": sorted(current), "after": sorted(wanted)},
-        )
+        # Reactions lock the records they change (deployments) before any ledger append, so
+        # the ledger head stays the last lock taken in this transaction, as everywhere else.
         if removed:
             user_access_reduced.send(
                 sender=User,
@@ -96,6 +92,12 @@ def user_roles_set(*, user: User, roles: Iterable[str], actor: User | None) -> U
                 removed_roles=frozenset(removed),
                 deactivated=False,
             )
+        ledger_append(
+            actor=actor,
+            action="user.roles_changed",
+            subject=locked,
+            data={"before": sorted(current), "after": sorted(wanted)},
+        )
     return locked
 
 
@@ -107,15 +109,16 @@ def user_deactivate(*, user: User, actor: User | None, reason: str = "") -> User
             return locked
         locked.is_active = False
         locked.save(update_fields=["is_active"])
-        ledger_append(
-            actor=actor, action="user.deactivated", subject=locked, data={"reason": reason}
-        )
+        # Reactions first, ledger last: see user_roles_set.
         user_access_reduced.send(
             sender=User,
             user=locked,
             actor=actor,
             removed_roles=frozenset(locked.roles),
             deactivated=True,
+        )
+        ledger_append(
+            actor=actor, action="user.deactivated", subject=locked, data={"reason": reason}
         )
     return locked
 
