@@ -14,22 +14,30 @@ import asyncio
 import datetime as dt
 import hashlib
 import io
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+from cryptography.hazmat.primitives.serialization import load_der_private_key
 from django.conf import settings
 from pyhanko.keys import load_certs_from_pemder_data, load_private_key_from_pemder_data
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.general import get_pyca_cryptography_hash
 from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+T = TypeVar("T")
 SIGNATURE_FIELD = "OrganisationSignature"
 # Marks the self-signed pair that `ensure_signing_certificate` makes; production refuses it.
 DEVELOPMENT_MARK = "Development only - not for production"
@@ -92,15 +100,35 @@ def _configured_sources() -> tuple[bytes, bytes, bool]:
 _cache: dict[tuple[bytes, bytes, str], SigningMaterial] = {}
 
 
+class _OrganisationSigner(signers.SimpleSigner):
+    """pyHanko's SimpleSigner parses the private key again for every signature (twice per
+    PDF, ~0.2 s each for RSA-3072); this one keeps the parsed key."""
+
+    def __init__(self, *, key_object: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._key_object = key_object
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+        hash_algo = get_pyca_cryptography_hash(digest_algorithm)
+        if mechanism == "rsassa_pkcs1v15" and isinstance(self._key_object, RSAPrivateKey):
+            return bytes(self._key_object.sign(data, PKCS1v15(), hash_algo))
+        if mechanism == "ecdsa" and isinstance(self._key_object, EllipticCurvePrivateKey):
+            return bytes(self._key_object.sign(data, ECDSA(hash_algo)))
+        return bytes(super().sign_raw(data, digest_algorithm))
+
+
 def _load(key_pem: bytes, cert_pem: bytes, passphrase: str, dev: bool) -> SigningMaterial:
     try:
         # The first certificate is the signer's; any that follow are its chain.
         certificate, *chain = list(load_certs_from_pemder_data(cert_pem))
         key = load_private_key_from_pemder_data(key_pem, passphrase.encode() or None)
+        key_object = load_der_private_key(key.dump(), password=None)
     except Exception as exc:
         raise SigningNotConfigured(f"The signing key or certificate cannot be read: {exc}") from exc
     return SigningMaterial(
-        signer=signers.SimpleSigner(
+        signer=_OrganisationSigner(
+            key_object=key_object,
             signing_cert=certificate,
             signing_key=key,
             cert_registry=SimpleCertificateStore.from_certs(chain),
@@ -128,9 +156,23 @@ def signing_material() -> SigningMaterial:
     return material
 
 
+def _outside_event_loop(fn: Callable[[], T]) -> T:
+    """pyHanko drives its own asyncio loop, which cannot start inside a running one (an
+    async server's thread, a test driving a browser); then it runs in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn).result()
+
+
 def sign_pdf(pdf: bytes, *, reason: str, material: SigningMaterial | None = None) -> bytes:
     """Append a PAdES signature as an incremental update: the unsigned bytes stay a prefix."""
-    material = material or signing_material()
+    return _outside_event_loop(lambda: _sign_pdf(pdf, reason, material or signing_material()))
+
+
+def _sign_pdf(pdf: bytes, reason: str, material: SigningMaterial) -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     metadata = PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD,
@@ -146,9 +188,9 @@ def sign_pdf(pdf: bytes, *, reason: str, material: SigningMaterial | None = None
 
 def sign_detached(data: bytes, *, material: SigningMaterial | None = None) -> bytes:
     """A detached CMS (PKCS #7) signature in DER, checkable with `openssl cms -verify`."""
-    material = material or signing_material()
-    content_info = asyncio.run(
-        material.signer.async_sign_general_data(data, "sha256", detached=True)
+    signer = (material or signing_material()).signer
+    content_info = _outside_event_loop(
+        lambda: asyncio.run(signer.async_sign_general_data(data, "sha256", detached=True))
     )
     return bytes(content_info.dump())
 
@@ -199,7 +241,7 @@ def check_pdf_signature(
         trust_roots=roots if roots is not None else trust_roots(), allow_fetching=False
     )
     try:
-        status = validate_pdf_signature(embedded[-1], context)
+        status = _outside_event_loop(lambda: validate_pdf_signature(embedded[-1], context))
     except Exception as exc:
         return SignatureCheck("unreadable", f"The signature cannot be read ({type(exc).__name__}).")
     whole = status.coverage is not None and status.coverage.name == "ENTIRE_FILE"

@@ -19,7 +19,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audits.reports.models import Report, ReportKind
-from audits.reports.sections import ANNEX_IV, PendingSection, SnapshotContext, slots_for
+from audits.reports.sections import (
+    ANNEX_IV,
+    AttachmentProducer,
+    PendingSection,
+    SnapshotContext,
+    slots_for,
+)
 from governance.core.canonical import canonical_bytes, format_timestamp, sha256_hex
 from governance.ledger.models import GENESIS_HASH, LedgerHead
 
@@ -31,7 +37,7 @@ EVIDENCE_NAME = "evidence.json"
 class Snapshot:
     evidence_json: bytes
     evidence_sha256: str
-    attachments: dict[str, bytes]
+    attachments: dict[str, AttachmentProducer]
     head_seq: int
     head_hash: str
     taken_at: dt.datetime
@@ -111,10 +117,7 @@ def take_snapshot(report: Report) -> Snapshot:
         "sections": sections,
         "not_included": pending,
         "annex_iv": _annex_map(sections, pending),
-        "attachments": {
-            name: {"sha256": sha256_hex(content), "bytes": len(content)}
-            for name, content in sorted(ctx.attachments.items())
-        },
+        "attachments": sorted(ctx.attachments),
     }
     data = canonical_bytes(evidence)
     return Snapshot(

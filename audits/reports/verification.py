@@ -18,6 +18,7 @@ from typing import Any
 
 from audits.reports.models import JobStatus, Report
 from audits.reports.pdfinspect import NotAReport, embedded_files
+from audits.reports.sections.ledger import check_slice
 from audits.reports.signing import SignatureCheck, check_pdf_signature
 from audits.reports.snapshot import EVIDENCE_NAME
 from governance.core.canonical import format_timestamp
@@ -146,14 +147,16 @@ def verify_offline(content: bytes) -> Verification:
     try:
         evidence = json.loads(evidence_bytes)
         head = evidence["snapshot"]["ledger_head"]
-        declared = evidence.get("attachments", {})
     except (ValueError, KeyError, TypeError) as exc:
         checks.append(("embedded evidence is readable", False, type(exc).__name__))
         return result
-    for name, facts in sorted(declared.items()):
-        actual = attached.get(name)
-        ok = actual is not None and hashlib.sha256(actual).hexdigest() == facts.get("sha256")
-        checks.append((f"attachment {name} matches the evidence", ok, facts.get("sha256", "")))
+    for section in evidence.get("sections", []):
+        facts = section.get("data", {}).get("attachment")
+        if section.get("key") != "ledger" or not isinstance(facts, dict):
+            continue
+        actual = attached.get(facts.get("name", ""))
+        ok, detail = (False, "not attached") if actual is None else check_slice(actual, facts)
+        checks.append((f"attachment {facts.get('name')} matches the evidence", ok, detail))
     in_ledger = _ledger_has(head.get("seq"), head.get("hash", ""))
     checks.append(
         (

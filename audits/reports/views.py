@@ -89,7 +89,7 @@ def _evidence_outline(report: Report) -> dict[str, Any]:
     return {
         "sections": [(s["title"], s["annex_iv"]) for s in evidence.get("sections", [])],
         "not_included": [(p["title"], p["annex_iv"]) for p in evidence.get("not_included", [])],
-        "attachments": sorted(evidence.get("attachments", {}).items()),
+        "attachments": sorted(evidence.get("attachments", [])),
     }
 
 

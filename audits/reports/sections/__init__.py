@@ -22,6 +22,13 @@ if TYPE_CHECKING:
     from governance.inventory.models import Deployment
 
 
+# Produces an attachment's bytes after the snapshot's transaction has ended, so a large
+# attachment can be read while the pages are laid out. A producer may only read records
+# that cannot change any more (ledger events up to the frozen head), so it returns the same
+# bytes whenever it runs.
+AttachmentProducer = Callable[[], bytes]
+
+
 @dataclass
 class SnapshotContext:
     """What a section builder may read; attachments it adds are embedded in the PDF."""
@@ -31,7 +38,7 @@ class SnapshotContext:
     head_seq: int
     head_hash: str
     taken_at: dt.datetime
-    attachments: dict[str, bytes] = field(default_factory=dict)
+    attachments: dict[str, AttachmentProducer] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from pypdf import PdfReader
 from audits.reports.generate import report_file_name, run_report, store_exactly
 from audits.reports.models import JobStatus, Report
 from audits.reports.render import render_pdf
+from audits.reports.sections.ledger import check_slice
 from audits.reports.services import report_request
 from audits.reports.signing import check_pdf_signature
 from governance.core.canonical import sha256_hex
@@ -99,8 +100,15 @@ def test_embedded_evidence_is_the_stored_evidence_with_the_stored_hash(
     assert set(attachments) == {"evidence.json", "ledger-slice.csv"}
     assert attachments["evidence.json"] == report.evidence.encode()
     assert sha256_hex(attachments["evidence.json"]) == report.evidence_sha256
-    declared = json.loads(report.evidence)["attachments"]["ledger-slice.csv"]
-    assert sha256_hex(attachments["ledger-slice.csv"]) == declared["sha256"]
+    evidence = json.loads(report.evidence)
+    assert evidence["attachments"] == ["ledger-slice.csv"]
+    facts = evidence["sections"][1]["data"]["attachment"]
+    assert check_slice(attachments["ledger-slice.csv"], facts) == (
+        True,
+        f"{facts['rows']} events, each re-hashing to the chain",
+    )
+    tampered = attachments["ledger-slice.csv"].replace(b"deployment.created", b"deployment.erased")
+    assert check_slice(tampered, facts)[0] is False
 
 
 def test_generation_records_file_hash_size_pages_and_ledger_head(
