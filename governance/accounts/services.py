@@ -17,7 +17,7 @@ from governance.accounts.models import ApiToken, RoleGrant, User
 from governance.accounts.roles import Role
 from governance.accounts.signals import user_access_reduced
 from governance.core.errors import InvalidInput, PermissionRefused
-from governance.ledger.services import ledger_append
+from governance.ledger.services import ledger_append, ledger_write_lock
 
 TOKEN_PREFIX_LENGTH = 8
 
@@ -72,6 +72,7 @@ def user_roles_set(*, user: User, roles: Iterable[str], actor: User | None) -> U
     """Replace a person's roles; removals notify rooms that depend on the removed roles."""
     wanted = _validate_roles(roles)
     with transaction.atomic():
+        ledger_write_lock()
         locked = User.objects.select_for_update().get(pk=user.pk)
         current = set(locked.role_grants.values_list("role", flat=True))
         added, removed = wanted - current, current - wanted
@@ -104,6 +105,7 @@ def user_roles_set(*, user: User, roles: Iterable[str], actor: User | None) -> U
 def user_deactivate(*, user: User, actor: User | None, reason: str = "") -> User:
     """Switch a person's account off; what they were accountable for reacts in this transaction."""
     with transaction.atomic():
+        ledger_write_lock()
         locked = User.objects.select_for_update().get(pk=user.pk)
         if not locked.is_active:
             return locked

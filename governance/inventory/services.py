@@ -16,7 +16,7 @@ from governance.inventory.fingerprint import MATERIAL_FIELDS, compute_fingerprin
 from governance.inventory.models import AISystem, Dataset, Deployment, ModelVersion
 from governance.inventory.signals import deployment_material_change, deployment_transitioned
 from governance.inventory.transitions import ALLOWED_TRANSITIONS, MATERIAL_EDIT_STATES, refusals
-from governance.ledger.services import changes, ledger_append
+from governance.ledger.services import changes, ledger_append, ledger_write_lock
 
 SYSTEM_FIELDS = (
     "name",
@@ -294,6 +294,7 @@ def deployment_update(
     stale and approvals covering the old fingerprint are invalidated, in this transaction.
     """
     with transaction.atomic():
+        ledger_write_lock()
         locked = (
             Deployment.objects.select_for_update()
             .select_related("model_version")
@@ -358,6 +359,7 @@ def deployment_transition(
             fields={"to": f"unknown status {to_status!r}"},
         )
     with transaction.atomic():
+        ledger_write_lock()
         locked = (
             Deployment.objects.select_for_update()
             .select_related("model_version__system")

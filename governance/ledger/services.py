@@ -27,6 +27,18 @@ def _locked_head() -> LedgerHead:
     return head
 
 
+def ledger_write_lock() -> None:
+    """Take the ledger head lock now, at the start of a write transaction.
+
+    Every write transaction appends to the ledger, so writers are serialised on the head
+    anyway. Services whose transaction reaches into other rooms (through signals) take it
+    first: then no writer can hold a domain row while waiting for the head, and two writers
+    can never lock the same rows in opposite orders (no deadlocks). Re-entrant within a
+    transaction.
+    """
+    _locked_head()
+
+
 def subject_of(obj: models.Model | None) -> tuple[str, str]:
     if obj is None:
         return "", ""

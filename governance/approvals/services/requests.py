@@ -21,7 +21,7 @@ from governance.core.errors import Conflict, PermissionRefused, TransitionNotAll
 from governance.inventory.choices import DeploymentStatus
 from governance.inventory.models import Deployment
 from governance.inventory.services import deployment_transition
-from governance.ledger.services import ledger_append
+from governance.ledger.services import ledger_append, ledger_write_lock
 
 
 def _move(request: ApprovalRequest, to_status: str) -> str:
@@ -69,6 +69,7 @@ def approval_request_create(
 ) -> ApprovalRequest:
     """Open an approval request for the deployment's current dossier and put it in review."""
     with transaction.atomic():
+        ledger_write_lock()
         locked = (
             Deployment.objects.select_for_update()
             .select_related("model_version__system")
@@ -128,6 +129,7 @@ def approval_request_withdraw(
     from governance.accounts.permissions import Perm, can
 
     with transaction.atomic():
+        ledger_write_lock()
         locked = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
         if locked.requested_by_id != actor.pk and not can(actor, Perm.POLICY_EDIT):
             raise PermissionRefused("Only the person who asked for approval can withdraw it.")
@@ -153,6 +155,7 @@ def approvals_invalidate(*, deployment: Deployment, cause: str, actor: Any) -> i
     risk tier, a new accountable owner), so the cause and its consequence commit together.
     """
     with transaction.atomic():
+        ledger_write_lock()
         requests = list(
             ApprovalRequest.objects.select_for_update().filter(
                 deployment=deployment, status__in=OPEN_STATUSES
@@ -186,6 +189,7 @@ def approvals_expire_due(*, now: dt.datetime | None = None) -> int:
     expired = 0
     for pk in due:
         with transaction.atomic():
+            ledger_write_lock()
             request = ApprovalRequest.objects.select_for_update().get(pk=pk)
             if request.status != RequestStatus.APPROVED:
                 continue  # another run got there first

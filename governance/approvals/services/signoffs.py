@@ -25,7 +25,7 @@ from governance.core.canonical import canonical_sha256
 from governance.core.errors import Conflict, DomainError, InvalidInput, PermissionRefused
 from governance.inventory.choices import DeploymentStatus
 from governance.inventory.services import deployment_transition
-from governance.ledger.services import ledger_append
+from governance.ledger.services import ledger_append, ledger_write_lock
 
 VERBS = {
     Decision.APPROVE: "I approve",
@@ -199,6 +199,7 @@ def signoff_record(
     )
     try:
         with transaction.atomic():
+            ledger_write_lock()
             locked = (
                 ApprovalRequest.objects.select_for_update()
                 .select_related("deployment__model_version__system", "policy")

@@ -22,7 +22,7 @@ from governance.core.canonical import canonical_sha256, format_timestamp
 from governance.core.errors import Conflict, InvalidInput, PermissionRefused
 from governance.inventory.choices import DeploymentStatus
 from governance.inventory.models import Deployment
-from governance.ledger.services import ledger_append
+from governance.ledger.services import ledger_append, ledger_write_lock
 from governance.liability import conf
 from governance.liability.choices import ALLOWED_OFFER_TRANSITIONS, OfferStatus, OwnershipEndCause
 from governance.liability.models import Ownership, OwnershipOffer
@@ -220,6 +220,7 @@ def ownership_offer_accept(
 
 def _accept(offer: OwnershipOffer, actor: User, statement: str, owner_id: Any) -> Ownership:
     with transaction.atomic():
+        ledger_write_lock()
         users = _lock_users(actor.pk, owner_id)
         deployment = (
             Deployment.objects.select_for_update()
@@ -366,6 +367,7 @@ def ownerships_orphan_for_user(*, user: User, actor: Any, cause: str) -> list[Ow
     Safe to call again: ended ownerships are not touched twice.
     """
     with transaction.atomic():
+        ledger_write_lock()
         _lock_users(user.pk)
         open_ownerships = list(
             Ownership.objects.select_for_update()

@@ -12,7 +12,7 @@ from django.utils import timezone
 from governance.core.errors import Conflict, InvalidInput
 from governance.inventory.choices import DeploymentStatus
 from governance.inventory.models import Deployment
-from governance.ledger.services import ledger_append
+from governance.ledger.services import ledger_append, ledger_write_lock
 from governance.risk.methodology import KIND_IMPACT, PREFILL_SOURCES, Spec
 from governance.risk.models import (
     ASSESSMENT_TRANSITIONS,
@@ -241,6 +241,7 @@ def risk_assessment_submit(*, assessment: RiskAssessment, actor: Any) -> RiskAss
     inside the transaction.
     """
     with transaction.atomic():
+        ledger_write_lock()
         deployment = Deployment.objects.select_for_update().get(pk=assessment.deployment_id)
         _check_deployment_open(deployment)
         locked = _locked_draft(assessment)
