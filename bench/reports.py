@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import secrets
 import signal
 import statistics
 import subprocess
@@ -26,7 +27,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import ROOT, fresh_postgres_database, machine, migrate, setup_django, write_section
+from bench.common import (
+    ROOT,
+    fresh_postgres_database,
+    machine,
+    migrate,
+    setup_django,
+    write_section,
+)
 
 DB_NAME = "governance_bench_reports"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -83,7 +91,9 @@ def prepare(signing_dir: Path) -> tuple[Any, dict[int, Any]]:
 
     create_development_pair(signing_dir, "Bench Organisation")
     owner = user_create(
-        username="bench", password="bench-password-123", roles=["requester", "compliance_officer"]
+        username="bench",
+        password=secrets.token_urlsafe(16),
+        roles=["requester", "compliance_officer"],
     )
     deployments = {}
     for size in SIZES:
@@ -210,6 +220,7 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=12, help="dossiers per throughput run")
     args = parser.parse_args()
 
+    load_before = os.getloadavg()[0]
     url = fresh_postgres_database(DB_NAME)
     migrate(url)
     os.environ["REDIS_URL"] = REDIS_URL
@@ -250,6 +261,7 @@ def main() -> None:
         second.stop()
         third.stop()
 
+    load_after = os.getloadavg()[0]
     median = {size: statistics.median(times) for size, times in series.items()}
     growth = median[100_000] / median[100]
     speedup = two / one
@@ -267,8 +279,9 @@ def main() -> None:
 
 Command: `.venv/bin/python bench/reports.py --repeat {args.repeat} --reports {args.reports}`
 on {machine()}, PostgreSQL and Redis on 127.0.0.1, real Celery workers (prefork, one pool
-process each), one run. Render time is the worker's own claim-to-done time: snapshot,
-render, sign, store, record.
+process each), one run; 1-minute load average {load_before:.1f} before and {load_after:.1f}
+after (other processes on the machine count too). Render time is the worker's own
+claim-to-done time: snapshot, render, sign, store, record.
 
 | measure | result | target |
 |---|---|---|
