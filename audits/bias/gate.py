@@ -9,7 +9,7 @@ from django.utils import timezone
 from audits.bias.selectors import latest_final_independent_audit
 from audits.bias.services import stale_since, valid_until
 from governance.approvals.dossier import register_dossier_evidence
-from governance.approvals.gate_checks import register_gate_check
+from governance.approvals.gate_checks import GateFacts, facts_for, register_gate_check
 from governance.inventory.choices import AnnexIIIArea
 
 
@@ -21,15 +21,24 @@ def needs_independent_audit(deployment: Any) -> bool:
     )
 
 
+LATEST_AUDIT = "bias.latest_final_independent_audit"
+
+
+def _latest(deployment: Any, facts: GateFacts | None) -> Any:
+    return facts_for(deployment, facts).memo(
+        LATEST_AUDIT, lambda: latest_final_independent_audit(deployment)
+    )
+
+
 @register_gate_check("bias_audit")
-def bias_audit_fresh(deployment: Any) -> list[str]:
+def bias_audit_fresh(deployment: Any, facts: GateFacts | None = None) -> list[str]:
     """LL144 §5-301(a): no use when the latest independent audit is more than a year old.
 
     An internal (not independent) audit or a draft never satisfies this. One query.
     """
     if not needs_independent_audit(deployment):
         return []
-    audit = latest_final_independent_audit(deployment)
+    audit = _latest(deployment, facts)
     if audit is None:
         return ["bias audit missing"]
     if timezone.localdate() > valid_until(audit.audit_date):
@@ -38,9 +47,9 @@ def bias_audit_fresh(deployment: Any) -> list[str]:
 
 
 @register_dossier_evidence("bias_audit")
-def bias_audit_evidence(deployment: Any) -> str | None:
+def bias_audit_evidence(deployment: Any, facts: GateFacts | None = None) -> str | None:
     """The audit an approval relies on, where one is required; a newer one needs re-approval."""
     if not needs_independent_audit(deployment):
         return None
-    audit = latest_final_independent_audit(deployment)
+    audit = _latest(deployment, facts)
     return str(audit.pk) if audit is not None else None

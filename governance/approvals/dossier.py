@@ -14,7 +14,7 @@ from typing import Any
 
 from governance.core.canonical import canonical_sha256
 
-EvidenceSource = Callable[[Any], Any]
+EvidenceSource = Callable[[Any, Any], Any]
 
 _evidence: dict[str, EvidenceSource] = {}
 
@@ -29,8 +29,10 @@ def register_dossier_evidence(name: str) -> Callable[[EvidenceSource], EvidenceS
     return decorator
 
 
-def build_dossier(deployment: Any, *, assessment: Any, owner: Any) -> dict[str, Any]:
-    evidence = {name: source(deployment) for name, source in sorted(_evidence.items())}
+def build_dossier(
+    deployment: Any, *, assessment: Any, owner: Any, facts: Any = None
+) -> dict[str, Any]:
+    evidence = {name: source(deployment, facts) for name, source in sorted(_evidence.items())}
     evidence["accountable_owner"] = str(owner.pk) if owner is not None else None
     return {
         "deployment": str(deployment.pk),

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from governance.approvals import context
 from governance.approvals.dossier import build_dossier, dossier_differences, dossier_hash
-from governance.approvals.gate_checks import failing_reasons
+from governance.approvals.gate_checks import GateFacts, failing_reasons
 from governance.approvals.models import ApprovalRequest, GateDecision, RequestStatus
 from governance.inventory.choices import DeploymentStatus
 
@@ -58,9 +58,10 @@ def gate_evaluate(deployment: Any, *, now: dt.datetime | None = None) -> GateRes
         .order_by("-created_at")
         .first()
     )
-    assessment = context.current_assessment(deployment)
-    owner = context.accountable_owner(deployment)
-    current = build_dossier(deployment, assessment=assessment, owner=owner)
+    facts = GateFacts(deployment)
+    assessment = context.current_assessment(deployment, facts)
+    owner = context.accountable_owner(deployment, facts)
+    current = build_dossier(deployment, assessment=assessment, owner=owner, facts=facts)
     current_hash = dossier_hash(current)
     reasons: list[str] = []
     approval = latest if latest is not None and latest.status == RequestStatus.APPROVED else None
@@ -73,10 +74,9 @@ def gate_evaluate(deployment: Any, *, now: dt.datetime | None = None) -> GateRes
             reasons.append(f"approval expired on {approval.expires_at:%Y-%m-%d}")
         if approval.dossier_hash != current_hash:
             changed = [row["label"] for row in dossier_differences(approval.dossier, current)]
-            reasons.append(
-                "what was approved no longer matches: " + ", ".join(changed) + " changed"
-            )
-    for reason in failing_reasons(deployment):
+            what = ", ".join(changed) if changed else "the dossier's contents"
+            reasons.append(f"what was approved no longer matches: {what} changed")
+    for reason in failing_reasons(deployment, facts):
         if reason not in reasons:
             reasons.append(reason)
     return GateResult(

@@ -1,22 +1,45 @@
 """The registry of deployment-gate checks.
 
 The gate (approvals room) asks every registered check whether a deployment may go live.
-A check takes the deployment (with `model_version__system` loaded) and returns the reasons,
-in plain words, why it may not; an empty list means the check passes. Rooms register their
-checks from their AppConfig.ready(), so the gate grows without importing them:
+A check takes the deployment (with `model_version__system` loaded) and the evaluation's
+`GateFacts`, and returns the reasons, in plain words, why it may not; an empty list means
+the check passes. Rooms register their checks from their AppConfig.ready(), so the gate
+grows without importing them:
 
     @register_gate_check("bias_audit")
-    def bias_audit_fresh(deployment) -> list[str]: ...
+    def bias_audit_fresh(deployment, facts=None) -> list[str]: ...
 
-Each check must run a constant number of queries, whatever the data size.
+Each check must run a constant number of queries, whatever the data size, and read shared
+facts (the current assessment, the accountable owner, …) through `facts.memo` so that one
+gate answer reads each of them once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-GateCheck = Callable[[Any], list[str]]
+T = TypeVar("T")
+
+
+class GateFacts:
+    """What several checks of one gate evaluation need, each read at most once."""
+
+    def __init__(self, deployment: Any) -> None:
+        self.deployment = deployment
+        self._memo: dict[str, Any] = {}
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]  # type: ignore[no-any-return]
+
+
+def facts_for(deployment: Any, facts: GateFacts | None) -> GateFacts:
+    return facts if facts is not None else GateFacts(deployment)
+
+
+GateCheck = Callable[[Any, GateFacts], list[str]]
 
 _checks: dict[str, GateCheck] = {}
 
@@ -33,8 +56,9 @@ def registered_checks() -> dict[str, GateCheck]:
     return dict(_checks)
 
 
-def failing_reasons(deployment: Any) -> list[str]:
+def failing_reasons(deployment: Any, facts: GateFacts | None = None) -> list[str]:
+    facts = facts_for(deployment, facts)
     reasons: list[str] = []
     for check in _checks.values():
-        reasons.extend(check(deployment))
+        reasons.extend(check(deployment, facts))
     return reasons

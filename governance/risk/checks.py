@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from governance.approvals.gate_checks import GateFacts, facts_for
 from governance.inventory.choices import DeploymentStatus
 from governance.risk.models import RiskAssessment
 from governance.risk.selectors import current_assessment
 from governance.risk.tiers import Tier
+
+CURRENT_ASSESSMENT = "risk.current_assessment"
 
 # A blocked deployment can never be put up for approval, approved, or run.
 BLOCKED_TARGETS = frozenset(
@@ -22,9 +25,11 @@ def blocked_reason(assessment: RiskAssessment) -> str:
     return f"risk tier is blocked (prohibited practice: {assessment.rationale})"
 
 
-def risk_assessment_gate(deployment: Any) -> list[str]:
+def risk_assessment_gate(deployment: Any, facts: GateFacts | None = None) -> list[str]:
     """Reasons the deployment gate stays closed on risk grounds, in plain words."""
-    assessment = current_assessment(deployment)
+    assessment = facts_for(deployment, facts).memo(
+        CURRENT_ASSESSMENT, lambda: current_assessment(deployment)
+    )
     if assessment is None:
         return ["no submitted risk assessment"]
     reasons = []

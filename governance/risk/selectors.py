@@ -33,6 +33,13 @@ ASSESSMENT_RELATED = (
 )
 
 
+HEAVY_METHODOLOGY_FIELDS = tuple(
+    f"{relation}__{field}"
+    for relation in ("methodology", "methodology__eu_classification", "eu_methodology")
+    for field in ("source", "definition")
+)
+
+
 def _current_filter() -> Q:
     return Q(status=AssessmentStatus.SUBMITTED, superseded_by__isnull=True)
 
@@ -46,6 +53,8 @@ def current_assessment(deployment: Any) -> RiskAssessment | None:
     return (
         RiskAssessment.objects.filter(_current_filter(), deployment_id=deployment.pk)
         .select_related(*ASSESSMENT_RELATED)
+        # The gate asks on every deploy: leave the methodology files' text behind.
+        .defer(*HEAVY_METHODOLOGY_FIELDS)
         .order_by("-submitted_at")
         .first()
     )
