@@ -343,6 +343,12 @@ REPORT_MAX_ATTEMPTS = env_int("REPORT_MAX_ATTEMPTS", 3, minimum=1)
 EXPORT_MAX_DEPLOYMENTS = env_int("EXPORT_MAX_DEPLOYMENTS", 20, minimum=1)
 CELERY_BEAT_SCHEDULE["reports-sweep-queued"] = {"task": "reports.sweep_queued", "schedule": 30.0}
 CELERY_BEAT_SCHEDULE["reports-sweep-stuck"] = {"task": "reports.sweep_stuck", "schedule": 60.0}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(  # type: ignore[attr-defined]
+    {
+        "ReportKindEnum": "audits.reports.models.ReportKind",
+        "JobStatusEnum": "audits.reports.models.JobStatus",
+    }
+)
 
 # --- liability ---
 # Roles that may carry accountable ownership of a deployment; auditors stay independent.
