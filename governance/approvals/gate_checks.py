@@ -32,7 +32,7 @@ class GateFacts:
     def memo(self, key: str, compute: Callable[[], T]) -> T:
         if key not in self._memo:
             self._memo[key] = compute()
-        return self._memo[key]  # type: ignore[no-any-return]
+        return self._memo[key]
 
 
 def facts_for(deployment: Any, facts: GateFacts | None) -> GateFacts:
@@ -44,8 +44,11 @@ GateCheck = Callable[[Any, GateFacts], list[str]]
 _checks: dict[str, GateCheck] = {}
 
 
-def register_gate_check(name: str) -> Callable[[GateCheck], GateCheck]:
-    def decorator(check: GateCheck) -> GateCheck:
+CheckT = TypeVar("CheckT", bound=GateCheck)
+
+
+def register_gate_check(name: str) -> Callable[[CheckT], CheckT]:
+    def decorator(check: CheckT) -> CheckT:
         _checks[name] = check
         return check
 
