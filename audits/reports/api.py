@@ -15,13 +15,11 @@ from rest_framework.routers import SimpleRouter
 
 from audits.reports import selectors, services
 from audits.reports.models import Export, JobStatus, Report, ReportKind
-from audits.reports.verification import verify_pdf, verify_sha256
+from audits.reports.verification import MAX_UPLOAD_BYTES, verify_pdf, verify_sha256
 from governance.accounts.permissions import Perm
 from governance.core.api import UUIDLookup
 from governance.core.errors import Conflict
 from governance.inventory.models import Deployment
-
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 
 class ReportSerializer(serializers.ModelSerializer):

@@ -7,10 +7,8 @@ from django.conf import settings
 
 from audits.reports.models import ReportKind
 from audits.reports.sections import missing_requirements
-from audits.reports.verification import SHA256_RE
+from audits.reports.verification import MAX_UPLOAD_BYTES, SHA256_RE
 from governance.inventory.models import Deployment
-
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 
 def available_kinds() -> list[tuple[str, str]]:

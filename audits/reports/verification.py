@@ -27,6 +27,8 @@ from governance.ledger.models import LedgerEvent
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 ISSUED, UNKNOWN = "issued", "unknown"
+# Largest document accepted for checking; reports with 100,000 audit-trail events are ~10 MB.
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 
 @dataclass

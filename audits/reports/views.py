@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -143,7 +144,7 @@ def deployment_reports(request: HttpRequest, pk: str) -> HttpResponse:
     deployment = get_object_or_404(deployments_for(request.user), pk=pk)
     if request.method == "POST":
         if not can(request.user, Perm.REPORT_REQUEST):
-            raise Http404  # the button is not shown; a crafted POST gets nothing
+            raise PermissionDenied("Your roles do not allow this action (reports.request).")
         try:
             report = services.report_request(
                 actor=request.user, kind=ReportKind.DEPLOYMENT_DOSSIER, deployment=deployment
@@ -196,7 +197,7 @@ def export_list(request: HttpRequest) -> HttpResponseBase:
                 messages.success(request, f"Export for {export.recipient} is being built.")
                 return redirect("reports:export_detail", pk=export.pk)
     elif request.method == "POST":
-        raise Http404
+        raise PermissionDenied("Your roles do not allow this action (reports.export).")
     response = list_page(
         request,
         queryset=selectors.exports_for(request.user),

@@ -101,7 +101,7 @@ def test_auditors_see_the_tab_without_the_button_and_cannot_post(
     client.force_login(user_with_roles(Role.AUDITOR))
     url = reverse("reports:deployment_reports", args=[deployment.pk])
     assert b"Generate dossier" not in client.get(url).content
-    assert client.post(url).status_code == 404
+    assert client.post(url).status_code == 403
     assert not Report.objects.exists()
 
 
@@ -194,7 +194,7 @@ def test_export_page_creates_bundles_for_compliance_only(client: Any, deployment
     client.force_login(user_with_roles(Role.AUDITOR))
     page = client.get(reverse("reports:export_list"))
     assert page.status_code == 200 and b"Build bundle" not in page.content
-    assert client.post(reverse("reports:export_list"), {"recipient": "x"}).status_code == 404
+    assert client.post(reverse("reports:export_list"), {"recipient": "x"}).status_code == 403
 
 
 def test_export_form_errors_are_shown(client: Any) -> None:
