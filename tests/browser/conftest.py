@@ -36,6 +36,49 @@ def pytest_runtest_makereport(item: Any, call: Any) -> Iterator[None]:
     setattr(item, f"rep_{report.when}", report)
 
 
+class _SharedChromium:
+    """One Playwright driver and one Chromium for the whole session.
+
+    Test modules outside tests/browser/ import the `browser` fixture, which makes pytest hold
+    one session-scoped instance per place it is defined. Starting a second sync Playwright
+    while the first one's event loop runs fails ("Playwright Sync API inside the asyncio
+    loop"), so every instance shares this one and the last to finish closes it.
+    """
+
+    def __init__(self) -> None:
+        self.manager: Any = None
+        self.browser: Any = None
+        self.users = 0
+
+    def acquire(self) -> Any:
+        if self.users == 0:
+            from playwright.sync_api import sync_playwright
+
+            self.manager = sync_playwright()
+            playwright = self.manager.__enter__()
+            try:
+                self.browser = playwright.chromium.launch(
+                    executable_path=CHROMIUM, args=CHROMIUM_ARGS
+                )
+            except BaseException:
+                self.manager.__exit__(None, None, None)
+                raise
+        self.users += 1
+        return self.browser
+
+    def release(self) -> None:
+        self.users -= 1
+        if self.users == 0:
+            try:
+                self.browser.close()
+            finally:
+                self.manager.__exit__(None, None, None)
+                self.manager = self.browser = None
+
+
+_CHROMIUM = _SharedChromium()
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not os.path.exists(CHROMIUM):
@@ -43,12 +86,11 @@ def browser() -> Iterator[Any]:
         if os.environ.get("CI") == "true":
             pytest.fail(message + " (CI=true: browser tests must run)")
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    shared = _CHROMIUM.acquire()
+    try:
+        yield shared
+    finally:
+        _CHROMIUM.release()
 
 
 @pytest.fixture
