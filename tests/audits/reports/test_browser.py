@@ -6,6 +6,7 @@ import threading
 from typing import Any
 
 import pytest
+from django.db import connections
 
 from audits.reports.generate import run_report
 from audits.reports.services import report_request
@@ -25,8 +26,15 @@ def test_progress_bar_follows_the_job_until_the_download_appears(
     login(page, "maya", PASSWORD)
     page.goto(f"/reports/{report.pk}/")
     assert page.locator("#job-progress .badge").inner_text() == "Queued"
+
     # A worker finishes while the page is open (a thread: Playwright owns this one's loop).
-    worker = threading.Thread(target=run_report, args=(report.pk,))
+    def work() -> None:
+        try:
+            run_report(report.pk)
+        finally:
+            connections.close_all()  # the thread's own connection, or the test database stays busy
+
+    worker = threading.Thread(target=work)
     worker.start()
     download = page.get_by_role("link", name="Download PDF")
     download.wait_for(timeout=15_000)
