@@ -112,6 +112,9 @@ def _use_precompressed(prepared: Mapping[str, _Prepared]) -> Any:
     by_checksum = {p.md5: p.deflated for p in prepared.values() if p.deflated is not None}
 
     def finisher(document: Any, pdf: Any) -> None:
+        # WeasyPrint's PDF/A step lists each associated file twice in /AF; once is right.
+        if "AF" in pdf.catalog:
+            pdf.catalog["AF"] = pydyf.Array(dict.fromkeys(pdf.catalog["AF"]))
         for obj in pdf.objects:
             if not isinstance(obj, pydyf.Stream) or obj.extra.get("Type") != "/EmbeddedFile":
                 continue

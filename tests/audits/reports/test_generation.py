@@ -98,6 +98,11 @@ def test_embedded_evidence_is_the_stored_evidence_with_the_stored_hash(
     report = _generate(owner, kind="deployment_dossier", deployment=deployment)
     attachments = _attachments(_pdf(report))
     assert set(attachments) == {"evidence.json", "ledger-slice.csv"}
+    # PDF/A-3b: each file is an associated file of the document, listed once.
+    reader = PdfReader(io.BytesIO(_pdf(report)))
+    root = reader.trailer["/Root"]
+    assert [af.get_object()["/F"] for af in root["/AF"]] == ["evidence.json", "ledger-slice.csv"]
+    assert 'pdfaid:part="3"' in root["/Metadata"].get_object().get_data().decode()
     assert attachments["evidence.json"] == report.evidence.encode()
     assert sha256_hex(attachments["evidence.json"]) == report.evidence_sha256
     evidence = json.loads(report.evidence)
