@@ -18,7 +18,7 @@ from audits.reports.filters import ExportFilter, ReportFilter
 from audits.reports.forms import ExportForm, ReportRequestForm, VerifyForm
 from audits.reports.models import Export, JobStatus, Report, ReportKind
 from audits.reports.sections import missing_requirements
-from audits.reports.verification import verify_pdf, verify_sha256
+from audits.reports.verification import MAX_UPLOAD_BYTES, verify_pdf, verify_sha256
 from governance.accounts.permissions import Perm, can, perm_required
 from governance.core.errors import DomainError
 from governance.core.views import list_page, save_form
@@ -161,6 +161,15 @@ def deployment_reports(request: HttpRequest, pk: str) -> HttpResponse:
 
 def verify(request: HttpRequest) -> HttpResponse:
     """Public: anyone holding a document may ask whether the organisation issued it."""
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if request.method == "POST" and declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES + 65536:
+        # Refused before the body is read: the page is public, so no one may fill the disk.
+        context = {
+            "form": VerifyForm(),
+            "refusal": "The file is larger than 200 MB.",
+            "can_view": can(request.user, Perm.VIEW),
+        }
+        return render(request, "reports/verify.html", context, status=400)
     form = VerifyForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():

@@ -213,3 +213,13 @@ def test_export_list_queries_do_not_grow(client: Any, django_assert_max_num_quer
         ExportFactory()
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("reports:export_list"))
+
+
+def test_verify_page_refuses_oversized_uploads_before_reading_them(client: Any) -> None:
+    page = client.post(
+        reverse("reports:verify"),
+        data=b"x",
+        content_type="multipart/form-data; boundary=x",
+        CONTENT_LENGTH=str(300 * 1024 * 1024),
+    )
+    assert page.status_code == 400 and b"larger than 200 MB" in page.content
