@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "governance.risk",
     "governance.liability",
     "governance.approvals",
+    "governance.dashboard",
     "audits.bias",
     "audits.reports",
 ]

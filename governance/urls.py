@@ -10,6 +10,7 @@ ROOMS = (
     ("governance.risk", "risk"),
     ("governance.liability", "liability"),
     ("governance.approvals", "approvals"),
+    ("governance.dashboard", "dashboard"),
     ("audits.bias", "bias"),
     ("audits.reports", "reports"),
 )

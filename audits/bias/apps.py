@@ -7,5 +7,6 @@ class BiasConfig(AppConfig):
     verbose_name = "Bias audits"
 
     def ready(self) -> None:
-        # Importing the module registers the "bias_audit" gate check and dossier evidence.
-        from audits.bias import gate  # noqa: F401
+        # Importing these registers the "bias_audit" gate check and dossier evidence (gate),
+        # and the dashboard's overview panel, portfolio filter, checklist item and bulk facts.
+        from audits.bias import gate, panels  # noqa: F401

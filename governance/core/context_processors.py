@@ -12,6 +12,7 @@ from governance.accounts.permissions import Perm, can, permissions_of
 # (label, url name, permission). Entries whose URL does not exist yet are left out.
 NAVIGATION: list[tuple[str, str, Perm]] = [
     ("Home", "core:home", Perm.VIEW),
+    ("Portfolio", "dashboard:portfolio", Perm.VIEW),
     ("Systems", "inventory:system_list", Perm.VIEW),
     ("Model versions", "inventory:model_version_list", Perm.VIEW),
     ("Datasets", "inventory:dataset_list", Perm.VIEW),

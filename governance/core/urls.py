@@ -1,11 +1,13 @@
 from django.urls import path
 
 from governance.core import views
+from governance.dashboard.views import home
 
 app_name = "core"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    # The role-aware home lives in the dashboard; the name stays `core:home` for every link.
+    path("", home, name="home"),
     path("status/", views.system_status, name="status"),
     path("status/verify-ledger/", views.ledger_verify_now, name="ledger_verify_now"),
 ]

@@ -1,12 +1,11 @@
-"""Page helpers shared by every room, and the home and status pages."""
+"""Page helpers shared by every room, and the status page (the home is the dashboard's)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -14,10 +13,22 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from governance.accounts.permissions import Perm, can, perm_required
+from governance.accounts.permissions import Perm, perm_required
 from governance.core.csv import csv_response
 
 CsvColumns = Sequence[tuple[str, Callable[[Any], Any]]]
+CSV_CHUNK = 500
+
+
+def _chunks(records: Iterator[Any]) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) == CSV_CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def list_page(
@@ -32,11 +43,14 @@ def list_page(
     csv_name: str = "export.csv",
     page_size: int = 25,
     context: Mapping[str, Any] | None = None,
+    page_rows: Callable[[list[Any]], Sequence[Any]] | None = None,
 ) -> HttpResponseBase:
     """Filter, sort, paginate (or export as CSV) a permission-scoped queryset.
 
     `sort_fields` maps the public sort key (`?sort=name`, `?sort=-name`) to an ORM path, so
-    users can only sort by what the page offers.
+    users can only sort by what the page offers. `page_rows` turns a page of records into
+    the rows the template shows as `rows` (reading related facts in bulk); with it, the CSV
+    columns are applied to those rows too, computed for chunks of records at a time.
     """
     filterset = None
     if filterset_class is not None:
@@ -57,7 +71,10 @@ def list_page(
         sort = ""
 
     if csv_columns is not None and request.GET.get("format") == "csv":
-        rows = ([fn(obj) for _, fn in csv_columns] for obj in queryset.iterator(chunk_size=2000))
+        records = queryset.iterator(chunk_size=2000)
+        if page_rows is not None:
+            records = (row for chunk in _chunks(records) for row in page_rows(chunk))
+        rows = ([fn(obj) for _, fn in csv_columns] for obj in records)
         return csv_response(csv_name, [label for label, _ in csv_columns], rows)
 
     paginator = Paginator(queryset, page_size)
@@ -77,33 +94,10 @@ def list_page(
         "sort_query_string": sort_params.urlencode(),
         "csv_query_string": csv_params.urlencode() if csv_columns is not None else "",
     }
+    if page_rows is not None:
+        data["rows"] = page_rows(list(page.object_list))
     data.update(context or {})
     return render(request, template, data)
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    from governance.inventory.choices import DeploymentStatus
-    from governance.inventory.selectors import deployment_counts_by_status
-    from governance.ledger.selectors import latest_check, recent_events
-
-    if not can(request.user, Perm.VIEW):
-        return render(request, "core/no_roles.html", status=403)
-    counts = deployment_counts_by_status(request.user)
-    status_rows = [
-        {"status": value, "label": label, "count": counts[value]}
-        for value, label in DeploymentStatus.choices
-    ]
-    return render(
-        request,
-        "core/home.html",
-        {
-            "status_rows": status_rows,
-            "total": sum(counts.values()),
-            "recent_events": recent_events(limit=10),
-            "ledger_check": latest_check(),
-        },
-    )
 
 
 @perm_required(Perm.VIEW)

@@ -6,6 +6,7 @@ page grows as rooms land without this module importing them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
@@ -30,3 +31,35 @@ def deployment_tabs(deployment: Any, current: str) -> list[dict[str, Any]]:
             continue
         tabs.append({"key": key, "label": label, "url": url, "active": key == current})
     return tabs
+
+
+# --- Panels of the overview tab -------------------------------------------------------------
+#
+# Rooms built on the inventory add panels to the deployment's overview (the gate's verdict,
+# the requester's checklist, …) without the inventory importing them. A panel source takes the
+# request and the deployment and returns (template, context) or None to show nothing; its
+# template reads its context as `panel`. Sources run a constant number of queries.
+
+OverviewPanelSource = Callable[[Any, Any], "tuple[str, dict[str, Any]] | None"]
+
+_overview_panels: dict[str, tuple[int, OverviewPanelSource]] = {}
+
+
+def register_overview_panel(
+    name: str, *, order: int = 50
+) -> Callable[[OverviewPanelSource], OverviewPanelSource]:
+    def decorator(source: OverviewPanelSource) -> OverviewPanelSource:
+        _overview_panels[name] = (order, source)
+        return source
+
+    return decorator
+
+
+def overview_panels(request: Any, deployment: Any) -> list[dict[str, Any]]:
+    panels = []
+    for name, (_, source) in sorted(_overview_panels.items(), key=lambda item: item[1][0]):
+        found = source(request, deployment)
+        if found is not None:
+            template, context = found
+            panels.append({"name": name, "template": template, "context": context})
+    return panels

@@ -24,7 +24,7 @@ from governance.inventory.forms import (
     ModelVersionForm,
     TransitionForm,
 )
-from governance.inventory.tabs import deployment_tabs
+from governance.inventory.tabs import deployment_tabs, overview_panels
 from governance.inventory.transitions import ALLOWED_TRANSITIONS, allowed_targets
 from governance.ledger.selectors import events_for_deployment, events_for_subject
 from governance.ledger.views import history_page
@@ -304,6 +304,7 @@ def deployment_detail(request: HttpRequest, pk: str) -> HttpResponse:
     context["transition_form"] = TransitionForm(
         targets=[(to, f"{to} — {why}") for to, why in context["transition_targets"]]
     )
+    context["overview_panels"] = overview_panels(request, deployment)
     return render(request, "inventory/deployment_detail.html", context)
 
 
@@ -361,4 +362,5 @@ def deployment_transition(request: HttpRequest, pk: str) -> HttpResponse:
         return redirect("inventory:deployment_detail", pk=pk)
     context = deployment_context(request, deployment, "overview")
     context["transition_form"] = form
+    context["overview_panels"] = overview_panels(request, deployment)
     return render(request, "inventory/deployment_detail.html", context, status=400)

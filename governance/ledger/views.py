@@ -7,7 +7,7 @@ from django.http.response import HttpResponseBase
 
 from governance.accounts.permissions import Perm, perm_required
 from governance.core.views import list_page
-from governance.ledger.filters import LedgerEventFilter
+from governance.ledger.filters import HistoryFilter, LedgerEventFilter
 from governance.ledger.models import LedgerEvent
 
 CSV_COLUMNS = [
@@ -32,7 +32,7 @@ def history_page(
         request,
         queryset=events,
         template=template,
-        filterset_class=LedgerEventFilter,
+        filterset_class=HistoryFilter,
         csv_columns=CSV_COLUMNS,
         csv_name="history.csv",
         page_size=50,
