@@ -88,17 +88,25 @@ class _Prepared:
 
 
 def _prepare(source: bytes | AttachmentProducer) -> _Prepared:
-    if callable(source):
-        try:
-            content = source()
-        finally:
-            # Producers run in a worker thread, which has its own database connection.
-            if threading.current_thread() is not threading.main_thread():
-                connections.close_all()
-    else:
-        content = source
-    deflated = zlib.compress(content, 1) if len(content) > PRECOMPRESS else None
-    return _Prepared(content, hashlib.md5(content, usedforsecurity=False).hexdigest(), deflated)
+    """Read an attachment once: its bytes, their MD5 (WeasyPrint's checksum) and, when large,
+    its compressed form, each chunk compressed as it arrives from the producer."""
+    digest = hashlib.md5(usedforsecurity=False)
+    packer = zlib.compressobj(level=1)
+    parts: list[bytes] = []
+    packed: list[bytes] = []
+    try:
+        for chunk in [source] if isinstance(source, bytes) else source():
+            parts.append(chunk)
+            digest.update(chunk)
+            packed.append(packer.compress(chunk))
+    finally:
+        # Producers run in a worker thread, which has its own database connection.
+        if threading.current_thread() is not threading.main_thread():
+            connections.close_all()
+    content = b"".join(parts)
+    packed.append(packer.flush())
+    deflated = b"".join(packed) if len(content) > PRECOMPRESS else None
+    return _Prepared(content, digest.hexdigest(), deflated)
 
 
 def _use_precompressed(prepared: Mapping[str, _Prepared]) -> Any:

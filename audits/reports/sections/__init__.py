@@ -13,7 +13,7 @@ plainly that the product does not record that part yet, and the evidence lists i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,11 +22,11 @@ if TYPE_CHECKING:
     from governance.inventory.models import Deployment
 
 
-# Produces an attachment's bytes after the snapshot's transaction has ended, so a large
-# attachment can be read while the pages are laid out. A producer may only read records
-# that cannot change any more (ledger events up to the frozen head), so it returns the same
-# bytes whenever it runs.
-AttachmentProducer = Callable[[], bytes]
+# Produces an attachment's bytes, in chunks, after the snapshot's transaction has ended, so a
+# large attachment is read (and compressed as it arrives) while the pages are laid out. A
+# producer may only read records that cannot change any more (ledger events up to the frozen
+# head), so it gives the same bytes whenever it runs.
+AttachmentProducer = Callable[[], Iterable[bytes]]
 
 
 @dataclass

@@ -298,3 +298,22 @@ def test_a_file_left_by_a_killed_attempt_is_replaced_not_duplicated() -> None:
     assert default_storage.listdir("reports")[1] == [name.split("/")[1]]
     with default_storage.open(name) as handle:
         assert handle.read() == b"%PDF complete"
+
+
+@pytest.mark.postgres
+def test_postgresql_writes_the_same_slice_bytes_as_the_portable_path(
+    owner: Any, deployment: Any
+) -> None:
+    from audits.reports.sections.ledger import Scope, _csv_from_postgresql, _csv_in_python
+
+    ledger_append(
+        actor=owner,
+        action="test.quoting",
+        deployment_id=deployment.pk,
+        data={"text": 'a "quoted", comma\nand a new line', "n": 1},
+    )
+    head = LedgerEvent.objects.order_by("-seq").first()
+    assert head is not None
+    scope = Scope("deployment_id", str(deployment.pk))
+    events = LedgerEvent.objects.filter(scope.q(), seq__lte=head.seq)
+    assert b"".join(_csv_from_postgresql(scope, head.seq)) == b"".join(_csv_in_python(events))
