@@ -19,7 +19,7 @@ def test_requester_logs_in_and_sees_the_inventory(page: Any) -> None:
     users = ensure_demo_users()
     demo.seed(users)
     login(page, "requester", "governance-demo")
-    page.get_by_role("link", name="Deployments").click()
+    page.get_by_role("link", name="Deployments", exact=True).click()
     page.wait_for_url(re.compile(r".*/deployments/$"))
     assert page.get_by_role("heading", name="Deployments").is_visible()
     assert page.get_by_role("link", name="Credit risk scorer").first.is_visible()
