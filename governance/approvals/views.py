@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -16,21 +17,49 @@ from governance.approvals.models import Decision
 from governance.approvals.services.requests import request_blockers
 from governance.approvals.services.signoffs import current_stage, signing_refusal
 from governance.core.errors import DomainError
-from governance.core.views import save_form
+from governance.core.views import list_page, save_form
 from governance.inventory.selectors import deployments_for
 from governance.inventory.views import deployment_context
 
 
+def _queue_rows(approvals: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "approval": approval,
+            "sla": selectors.sla_state(approval.stage_started_at, approval.stage_sla_hours),
+        }
+        for approval in approvals
+    ]
+
+
+QUEUE_CSV = [
+    ("request_id", lambda r: r["approval"].pk),
+    ("system", lambda r: r["approval"].deployment.model_version.system.name),
+    ("version", lambda r: r["approval"].deployment.model_version.version_label),
+    ("environment", lambda r: r["approval"].deployment.environment),
+    ("tier", lambda r: r["approval"].tier),
+    ("stage", lambda r: r["approval"].current_stage),
+    ("stage_name", lambda r: r["approval"].stage_name),
+    ("waiting_since", lambda r: r["approval"].stage_started_at.isoformat()),
+    ("sla", lambda r: r["sla"].label),
+    ("overdue", lambda r: r["sla"].overdue),
+    ("requested_by", lambda r: r["approval"].requested_by.get_username()),
+]
+
+
 @perm_required(Perm.APPROVAL_SIGN)
-def queue(request: HttpRequest) -> HttpResponse:
-    rows = []
-    for approval in selectors.queue_for(request.user)[:200]:
-        sla = selectors.sla_state(approval.stage_started_at, cast(Any, approval).stage_sla_hours)
-        rows.append({"approval": approval, "sla": sla})
-    return render(
+def queue(request: HttpRequest) -> HttpResponseBase:
+    return list_page(
         request,
-        "approvals/queue.html",
-        {"rows": rows, "recent": selectors.recent_decisions(request.user)},
+        queryset=selectors.queue_for(request.user),
+        template="approvals/queue.html",
+        sort_fields={"waiting": "stage_started_at", "tier": "tier"},
+        default_sort="waiting",
+        csv_columns=QUEUE_CSV,
+        csv_name="approval-queue.csv",
+        page_size=50,
+        page_rows=_queue_rows,
+        context={"recent": selectors.recent_decisions(request.user)},
     )
 
 

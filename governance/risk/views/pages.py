@@ -17,7 +17,7 @@ from governance.inventory.selectors import deployments_for
 from governance.inventory.views import deployment_context
 from governance.risk import selectors
 from governance.risk.charts import heat_map_svg
-from governance.risk.filters import RiskFilter
+from governance.risk.filters import MethodologyFilter, RiskFilter
 from governance.risk.forms import StartAssessmentForm
 from governance.risk.models import AssessmentStatus
 from governance.risk.tiers import Tier
@@ -199,16 +199,28 @@ def _superseded(assessment: Any) -> bool:
     return True
 
 
+METHODOLOGY_CSV = [
+    ("slug", lambda m: m.slug),
+    ("version", lambda m: m.version),
+    ("kind", lambda m: m.kind),
+    ("title", lambda m: m.title),
+    ("sha256", lambda m: m.sha256),
+    ("loaded_at", lambda m: m.created_at.isoformat()),
+]
+
+
 @perm_required(Perm.VIEW)
-def methodology_list(request: HttpRequest) -> HttpResponse:
-    return render(
+def methodology_list(request: HttpRequest) -> HttpResponseBase:
+    return list_page(
         request,
-        "risk/methodology_list.html",
-        {
-            "methodologies": selectors.methodologies_for(request.user).order_by(
-                "kind", "slug", "version"
-            )
-        },
+        # The list shows neither the file's text nor its parsed definition.
+        queryset=selectors.methodologies_for(request.user).defer("source", "definition"),
+        template="risk/methodology_list.html",
+        filterset_class=MethodologyFilter,
+        sort_fields={"slug": "slug", "kind": "kind", "loaded": "created_at"},
+        default_sort="slug",
+        csv_columns=METHODOLOGY_CSV,
+        csv_name="risk-methodologies.csv",
     )
 
 
