@@ -8,7 +8,8 @@ class ReportsConfig(AppConfig):
     label = "reports"
 
     def ready(self) -> None:
-        from audits.reports import checks  # noqa: F401 - registers the signing check
+        # Registers the signing check, and the dashboard's panel and portfolio filter.
+        from audits.reports import checks, panels  # noqa: F401
 
         # WeasyPrint reports every layout step at INFO; one report would fill a worker's log.
         logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)

@@ -157,3 +157,38 @@ def test_overview_of_an_empty_system_says_so(client: Client) -> None:
     assert page.status_code == 200
     assert b"Nothing has happened yet." in page.content
     assert b"No audit is stale or due within 30 days." in page.content
+
+
+def test_reports_panel_counts_jobs_and_deployments_without_a_dossier(client: Client) -> None:
+    from tests.factories import ReportFactory
+
+    done = DeploymentFactory()
+    ReportFactory(
+        deployment=done,
+        status="done",
+        progress=100,
+        evidence_sha256="a" * 64,
+        page_count=3,
+        file="reports/done.pdf",
+        file_sha256="b" * 64,
+        file_size=1000,
+        completed_at=timezone.now(),
+        ledger_head_seq=1,
+        title="Dossier: done",
+    )
+    ReportFactory(status="queued")
+    ReportFactory(status="failed", error="the worker ran out of time")
+    retired = DeploymentFactory(status="retired")
+    client.force_login(user_with_roles(Role.AUDITOR))
+    context = client.get(reverse("dashboard:overview")).context
+    reports = next(p for p in context["panels"] if p.title == "Reports")
+    assert [(n.label, n.count) for n in reports.numbers] == [
+        ("waiting for a worker", 1),
+        ("being generated", 0),
+        ("failed", 1),
+        ("live deployments without a dossier", 2),
+    ]
+    assert len(reports.rows) == 3
+    listed = client.get(reports.numbers[3].url).context["rows"]
+    assert done.pk not in {s.deployment.pk for s in listed}
+    assert retired.pk not in {s.deployment.pk for s in listed}
