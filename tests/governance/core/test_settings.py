@@ -25,16 +25,23 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 def test_production_settings_pass_the_deployment_checklist_without_warnings(tmp_path) -> None:  # type: ignore[no-untyped-def]
     result = _manage(
-        "check", "--deploy", "--fail-level", "WARNING",
-        DJANGO_ENV="production", DJANGO_SECRET_KEY=STRONG_KEY,
-        DJANGO_ALLOWED_HOSTS="governance.example.com", GOVERNANCE_VAR_DIR=str(tmp_path),
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_ENV="production",
+        DJANGO_SECRET_KEY=STRONG_KEY,
+        DJANGO_ALLOWED_HOSTS="governance.example.com",
+        GOVERNANCE_VAR_DIR=str(tmp_path),
     )
     assert result.returncode == 0, result.stderr + result.stdout
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path) -> None:  # type: ignore[no-untyped-def]
     result = _manage(
-        "check", DJANGO_ENV="production", DJANGO_ALLOWED_HOSTS="x.example.com",
+        "check",
+        DJANGO_ENV="production",
+        DJANGO_ALLOWED_HOSTS="x.example.com",
         GOVERNANCE_VAR_DIR=str(tmp_path),
     )
     assert result.returncode != 0
@@ -43,8 +50,12 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path) -> None:  # 
 
 def test_production_refuses_debug(tmp_path) -> None:  # type: ignore[no-untyped-def]
     result = _manage(
-        "check", DJANGO_ENV="production", DJANGO_DEBUG="true", DJANGO_SECRET_KEY=STRONG_KEY,
-        DJANGO_ALLOWED_HOSTS="x.example.com", GOVERNANCE_VAR_DIR=str(tmp_path),
+        "check",
+        DJANGO_ENV="production",
+        DJANGO_DEBUG="true",
+        DJANGO_SECRET_KEY=STRONG_KEY,
+        DJANGO_ALLOWED_HOSTS="x.example.com",
+        GOVERNANCE_VAR_DIR=str(tmp_path),
     )
     assert result.returncode != 0 and "DJANGO_DEBUG" in result.stderr
 
