@@ -33,7 +33,7 @@ class GateResult:
     signoffs: list[Any] = field(default_factory=list)
 
 
-def _explain_missing_approval(latest: ApprovalRequest | None) -> str:
+def missing_approval_reason(latest: ApprovalRequest | None) -> str:
     if latest is None:
         return "no approval has been requested"
     status = latest.status
@@ -50,6 +50,46 @@ def _explain_missing_approval(latest: ApprovalRequest | None) -> str:
     return "approval withdrawn"
 
 
+@dataclass
+class GateVerdict:
+    reasons: list[str]
+    approval: ApprovalRequest | None
+    dossier_hash: str
+    dossier_matches: bool  # an approval covers exactly the current dossier
+
+
+def gate_verdict(
+    deployment: Any, *, latest: ApprovalRequest | None, facts: GateFacts, now: dt.datetime
+) -> GateVerdict:
+    """The gate's reasoning, given the latest request and the evaluation's facts.
+
+    `gate_evaluate` reads the facts as it goes; the dashboard fills `facts` for a whole page
+    of deployments at once and calls this, so lists give the gate's own words.
+    """
+    assessment = context.current_assessment(deployment, facts)
+    owner = context.accountable_owner(deployment, facts)
+    current = build_dossier(deployment, assessment=assessment, owner=owner, facts=facts)
+    current_hash = dossier_hash(current)
+    reasons: list[str] = []
+    approval = latest if latest is not None and latest.status == RequestStatus.APPROVED else None
+    matches = approval is not None and approval.dossier_hash == current_hash
+    if deployment.status == DeploymentStatus.RETIRED:
+        reasons.append("the deployment is retired")
+    if approval is None:
+        reasons.append(missing_approval_reason(latest))
+    else:
+        if approval.expires_at is not None and approval.expires_at <= now:
+            reasons.append(f"approval expired on {approval.expires_at:%Y-%m-%d}")
+        if not matches:
+            changed = [row["label"] for row in dossier_differences(approval.dossier, current)]
+            what = ", ".join(changed) if changed else "the dossier's contents"
+            reasons.append(f"what was approved no longer matches: {what} changed")
+    for reason in failing_reasons(deployment, facts):
+        if reason not in reasons:
+            reasons.append(reason)
+    return GateVerdict(reasons, approval, current_hash, matches)
+
+
 def gate_evaluate(deployment: Any, *, now: dt.datetime | None = None) -> GateResult:
     now = now or timezone.now()
     latest = (
@@ -58,34 +98,15 @@ def gate_evaluate(deployment: Any, *, now: dt.datetime | None = None) -> GateRes
         .order_by("-created_at")
         .first()
     )
-    facts = GateFacts(deployment)
-    assessment = context.current_assessment(deployment, facts)
-    owner = context.accountable_owner(deployment, facts)
-    current = build_dossier(deployment, assessment=assessment, owner=owner, facts=facts)
-    current_hash = dossier_hash(current)
-    reasons: list[str] = []
-    approval = latest if latest is not None and latest.status == RequestStatus.APPROVED else None
-    if deployment.status == DeploymentStatus.RETIRED:
-        reasons.append("the deployment is retired")
-    if approval is None:
-        reasons.append(_explain_missing_approval(latest))
-    else:
-        if approval.expires_at is not None and approval.expires_at <= now:
-            reasons.append(f"approval expired on {approval.expires_at:%Y-%m-%d}")
-        if approval.dossier_hash != current_hash:
-            changed = [row["label"] for row in dossier_differences(approval.dossier, current)]
-            what = ", ".join(changed) if changed else "the dossier's contents"
-            reasons.append(f"what was approved no longer matches: {what} changed")
-    for reason in failing_reasons(deployment, facts):
-        if reason not in reasons:
-            reasons.append(reason)
+    verdict = gate_verdict(deployment, latest=latest, facts=GateFacts(deployment), now=now)
+    approval = verdict.approval
     return GateResult(
         deployment=deployment,
-        allowed=not reasons,
-        reasons=reasons,
+        allowed=not verdict.reasons,
+        reasons=verdict.reasons,
         approval=approval,
         fingerprint=deployment.fingerprint,
-        dossier_hash=current_hash,
+        dossier_hash=verdict.dossier_hash,
         expires_at=approval.expires_at if approval else None,
         signoffs=list(approval.signoffs.all()) if approval else [],
     )

@@ -4,8 +4,9 @@
 (several queries). Lists cannot afford that per row, so `standings_for` reads each fact for a
 whole page of deployments at once (current assessments, accountable owners, the latest
 approval request, the policies, and whatever the rooms registered in `panels`), fills one
-`GateFacts` per deployment with them, and then runs the gate's own steps: the same dossier,
-the same registered checks, the same words. A test holds the two answers equal.
+`GateFacts` per deployment with them, and asks `approvals.gate.gate_verdict` — the reasoning
+`gate_evaluate` itself uses — so the verdict and its words are the gate's. A test holds the two
+answers equal.
 """
 
 from __future__ import annotations
@@ -21,9 +22,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from governance.accounts.roles import Role
-from governance.approvals.dossier import build_dossier, dossier_differences, dossier_hash
-from governance.approvals.gate import _explain_missing_approval
-from governance.approvals.gate_checks import GateFacts, failing_reasons
+from governance.approvals.gate import gate_verdict, missing_approval_reason
+from governance.approvals.gate_checks import GateFacts
 from governance.approvals.models import (
     OPEN_STATUSES,
     ApprovalPolicy,
@@ -33,7 +33,6 @@ from governance.approvals.models import (
 )
 from governance.approvals.selectors import SlaState, sla_state
 from governance.dashboard.panels import ChecklistItem, checklist_sources, gate_fact_sources
-from governance.inventory.choices import DeploymentStatus
 from governance.liability.gate import ACCOUNTABLE_OWNER
 from governance.liability.selectors import accountable_owners
 from governance.risk.checks import CURRENT_ASSESSMENT
@@ -133,9 +132,7 @@ def standings_for(deployments: Sequence[Any], *, now: dt.datetime | None = None)
         assessment = assessments.get(deployment.pk)
         owner = owners.get(deployment.pk)
         request = latest.get(deployment.pk)
-        reasons, matches = _gate_reasons(
-            deployment, request, facts[deployment.pk], assessment, owner, now
-        )
+        verdict = gate_verdict(deployment, latest=request, facts=facts[deployment.pk], now=now)
         policy = (
             policies.get(request.policy_id)
             if request is not None and request.status in OPEN_STATUSES
@@ -148,14 +145,17 @@ def standings_for(deployments: Sequence[Any], *, now: dt.datetime | None = None)
             assessment=assessment,
             owner=owner,
             latest_request=request,
-            gate_allowed=not reasons,
-            gate_reasons=reasons,
+            gate_allowed=not verdict.reasons,
+            gate_reasons=verdict.reasons,
         )
         items: list[tuple[int, ChecklistItem]] = [
             (10, _assessment_item(deployment, assessment)),
             (20, _owner_item(deployment, owner)),
             *registered[deployment.pk],
-            *((90, step) for step in _approval_items(standing, policy, matches, now)),
+            *(
+                (90, step)
+                for step in _approval_items(standing, policy, verdict.dossier_matches, now)
+            ),
         ]
         standing.checklist = [entry for _, entry in sorted(items, key=lambda pair: pair[0])]
         standing.sla = _sla(request, policy, now)
@@ -177,37 +177,6 @@ def _constant(value: Any) -> Callable[[], Any]:
 
 def standing_of(deployment: Any, *, now: dt.datetime | None = None) -> Standing:
     return standings_for([deployment], now=now)[0]
-
-
-def _gate_reasons(
-    deployment: Any,
-    latest: ApprovalRequest | None,
-    facts: GateFacts,
-    assessment: Any,
-    owner: Any,
-    now: dt.datetime,
-) -> tuple[list[str], bool]:
-    """`gate_evaluate`'s steps on facts already read; also whether the dossier still matches."""
-    reasons: list[str] = []
-    matches = False
-    approval = latest if latest is not None and latest.status == RequestStatus.APPROVED else None
-    if deployment.status == DeploymentStatus.RETIRED:
-        reasons.append("the deployment is retired")
-    if approval is None:
-        reasons.append(_explain_missing_approval(latest))
-    else:
-        if approval.expires_at is not None and approval.expires_at <= now:
-            reasons.append(f"approval expired on {approval.expires_at:%Y-%m-%d}")
-        current = build_dossier(deployment, assessment=assessment, owner=owner, facts=facts)
-        matches = approval.dossier_hash == dossier_hash(current)
-        if not matches:
-            changed = [row["label"] for row in dossier_differences(approval.dossier, current)]
-            what = ", ".join(changed) if changed else "the dossier's contents"
-            reasons.append(f"what was approved no longer matches: {what} changed")
-    for reason in failing_reasons(deployment, facts):
-        if reason not in reasons:
-            reasons.append(reason)
-    return reasons, matches
 
 
 def _url(name: str, pk: Any) -> str:
@@ -256,7 +225,7 @@ def _approval_items(
     tab = _url("approvals:deployment_approvals", deployment.pk)
     items = []
     if request is None:
-        detail = _explain_missing_approval(standing.latest_request)
+        detail = missing_approval_reason(standing.latest_request)
         items.append(ChecklistItem("approval_request", "Approval requested", False, detail, tab))
         url = tab
     else:
