@@ -5,6 +5,7 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 
+from audits.bias.models import BiasAudit
 from audits.reports.models import ReportKind
 from audits.reports.sections import missing_requirements
 from audits.reports.verification import MAX_UPLOAD_BYTES, SHA256_RE
@@ -17,6 +18,12 @@ def available_kinds() -> list[tuple[str, str]]:
     ]
 
 
+class BiasAuditChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        version = obj.model_version
+        return f"{version.system.name} {version.version_label}: audit of {obj.audit_date:%Y-%m-%d}"
+
+
 class ReportRequestForm(forms.Form):
     kind = forms.ChoiceField(choices=())
     deployment: forms.ModelChoiceField[Deployment] = forms.ModelChoiceField(
@@ -24,11 +31,17 @@ class ReportRequestForm(forms.Form):
         required=False,
         help_text="The deployment a dossier documents",
     )
+    bias_audit = BiasAuditChoiceField(
+        queryset=BiasAudit.objects.none(),
+        required=False,
+        help_text="The final bias audit a bias-audit summary publishes",
+    )
 
-    def __init__(self, *args: Any, deployments: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, deployments: Any, bias_audits: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["kind"]).choices = available_kinds()
         cast(forms.ModelChoiceField, self.fields["deployment"]).queryset = deployments
+        cast(forms.ModelChoiceField, self.fields["bias_audit"]).queryset = bias_audits
 
 
 class ExportForm(forms.Form):

@@ -26,7 +26,9 @@ from audits.reports.sections import (
     SnapshotContext,
     slots_for,
 )
+from governance.accounts.permissions import Perm, can
 from governance.core.canonical import canonical_bytes, format_timestamp, sha256_hex
+from governance.core.errors import PermissionRefused
 from governance.ledger.models import GENESIS_HASH, LedgerHead
 
 EVIDENCE_FORMAT = "model-governance/report-evidence@1"
@@ -88,6 +90,12 @@ def _annex_map(sections: list[dict[str, Any]], pending: list[dict[str, Any]]) ->
 
 def take_snapshot(report: Report) -> Snapshot:
     """Read every section's evidence and the ledger head in one transaction."""
+    # Sections read as the requester; one who may no longer read the records gets no document
+    # rather than one that silently leaves their parts out.
+    if not can(report.requested_by, Perm.VIEW):
+        raise PermissionRefused(
+            "The person who asked for this report may no longer read the records."
+        )
     with read_transaction():
         head_seq, head_hash = _head()
         taken_at = timezone.now()

@@ -13,6 +13,8 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from audits.bias.choices import AuditStatus
+from audits.bias.selectors import audits_for
 from audits.reports import selectors, services
 from audits.reports.filters import ExportFilter, ReportFilter
 from audits.reports.forms import ExportForm, ReportRequestForm, VerifyForm
@@ -48,11 +50,22 @@ def _kinds_context() -> dict[str, Any]:
     }
 
 
+def _request_form(request: HttpRequest, data: Any = None) -> ReportRequestForm:
+    final_audits = (
+        audits_for(request.user)
+        .filter(status=AuditStatus.FINAL)
+        .order_by("model_version__system__name", "-audit_date")
+    )
+    return ReportRequestForm(
+        data, deployments=deployments_for(request.user), bias_audits=final_audits
+    )
+
+
 @perm_required(Perm.VIEW)
 def report_list(request: HttpRequest) -> HttpResponseBase:
     context = _kinds_context()
     if can(request.user, Perm.REPORT_REQUEST):
-        context["request_form"] = ReportRequestForm(deployments=deployments_for(request.user))
+        context["request_form"] = _request_form(request)
     return list_page(
         request,
         queryset=selectors.reports_for(request.user),
@@ -69,11 +82,14 @@ def report_list(request: HttpRequest) -> HttpResponseBase:
 @require_POST
 @perm_required(Perm.REPORT_REQUEST)
 def report_request(request: HttpRequest) -> HttpResponse:
-    form = ReportRequestForm(request.POST, deployments=deployments_for(request.user))
+    form = _request_form(request, request.POST)
     report = save_form(
         form,
         lambda d: services.report_request(
-            actor=request.user, kind=d["kind"], deployment=d["deployment"]
+            actor=request.user,
+            kind=d["kind"],
+            deployment=d["deployment"],
+            bias_audit=str(d["bias_audit"].pk) if d["bias_audit"] else None,
         ),
     )
     if report is not None:

@@ -5,9 +5,12 @@ that room's part of the evidence snapshot (plain JSON-safe data, read inside the
 single read transaction) and `templates/reports/sections/<room>.html` renders it from that
 data alone, so a report can be re-rendered from its evidence years later.
 
-Rooms that are not part of the product yet are listed as `PendingSection`s: the report says
-plainly that the product does not record that part yet, and the evidence lists it under
-"not_included". When the room lands, its module replaces the pending entry below.
+Builders read through the rooms' selectors with the person who asked for the report as the
+viewer (`ctx.viewer`), so a report shows exactly what its requester may read.
+
+A part whose room is not part of the product is listed as a `PendingSection`: the report says
+plainly that the product does not record that part, and the evidence lists it under
+"not_included". When the room lands, its module replaces the pending entry.
 """
 
 from __future__ import annotations
@@ -39,6 +42,11 @@ class SnapshotContext:
     head_hash: str
     taken_at: dt.datetime
     attachments: dict[str, AttachmentProducer] = field(default_factory=dict)
+
+    @property
+    def viewer(self) -> Any:
+        """Whose permissions the rooms' selectors apply: the person who asked for the report."""
+        return self.report.requested_by
 
 
 @dataclass(frozen=True)
@@ -81,52 +89,50 @@ ANNEX_IV: tuple[tuple[int, str], ...] = (
 
 
 def _dossier() -> list[Slot]:
-    from audits.reports.sections import inventory, ledger, verification
+    from audits.reports.sections import (
+        accountability,
+        approvals,
+        bias,
+        inventory,
+        ledger,
+        risk,
+        verification,
+    )
 
     return [
         inventory.SECTION,  # Annex IV 1, 2 and the metrics of 4
-        PendingSection(  # sections/approvals.py once governance.approvals records sign-offs
-            "approvals", "Human oversight: the approval chain and signatures", (3,),
-            room="governance.approvals",
-        ),
-        PendingSection(  # sections/accountability.py once governance.liability exists
-            "accountability", "Accountability and EU AI Act roles", (3,),
-            room="governance.liability",
-        ),
-        PendingSection(  # sections/bias.py once audits.bias records audits
-            "bias", "Bias audits", (4,), room="audits.bias",
-        ),
-        PendingSection(  # sections/risk.py once governance.risk records assessments
-            "risk", "Risk assessment and risk register", (5,), room="governance.risk",
-        ),
-        ledger.SECTION,  # Annex IV 6
+        approvals.SECTION,  # 3: human oversight, the signatures and the gate
+        accountability.SECTION,  # 3: who answers for it, EU AI Act roles
+        bias.SECTION,  # 4: bias audits
+        risk.SECTION,  # 5: the risk-management system
+        ledger.SECTION,  # 6
         verification.SECTION,
-    ]  # fmt: skip
+    ]
 
 
 def _bias_audit() -> list[Slot]:
-    from audits.reports.sections import verification
+    from audits.reports.sections import bias, verification
 
-    return [
-        PendingSection(  # sections/bias.py: the LL144 §5-303 public summary
-            "bias", "Bias audit summary (NYC LL144 §5-303)", (4,), room="audits.bias",
-            required=True,
-        ),
-        verification.SECTION,
-    ]  # fmt: skip
+    return [bias.SUMMARY_SECTION, verification.SECTION]  # the LL144 §5-303 public summary
 
 
 def _portfolio() -> list[Slot]:
-    from audits.reports.sections import inventory, ledger, verification
+    from audits.reports.sections import (
+        accountability,
+        approvals,
+        bias,
+        inventory,
+        ledger,
+        risk,
+        verification,
+    )
 
     return [
         inventory.PORTFOLIO_SECTION,  # every deployment by state, with a chart
-        PendingSection("risk", "Deployments by risk tier", (5,), room="governance.risk"),
-        PendingSection(
-            "approvals", "Approvals overdue or expiring", (3,), room="governance.approvals"
-        ),
-        PendingSection("bias", "Stale bias audits", (4,), room="audits.bias"),
-        PendingSection("accountability", "Orphaned ownership", (3,), room="governance.liability"),
+        risk.PORTFOLIO_SECTION,  # every deployment by risk tier and state
+        approvals.PORTFOLIO_SECTION,  # approvals overdue or expiring
+        bias.PORTFOLIO_SECTION,  # stale, due and missing bias audits
+        accountability.PORTFOLIO_SECTION,  # orphaned ownership
         ledger.PORTFOLIO_SECTION,
         verification.SECTION,
     ]
@@ -140,7 +146,8 @@ _BUILDERS: dict[str, Callable[[], list[Slot]]] = {
 
 
 # How a kind whose subject lives in another room finds it: subject id → (the deployment it
-# belongs to, or None; the report's title). sections/bias.py adds "bias_audit".
+# belongs to, or None; the report's title), or InvalidInput naming the field. sections/bias.py
+# adds "bias_audit" (imported by the app's ready()).
 SUBJECT_RESOLVERS: dict[str, Callable[[str], tuple[Deployment | None, str]]] = {}
 
 

@@ -67,7 +67,7 @@ def _subject(
             )
         resolved_deployment, title = SUBJECT_RESOLVERS[kind](str(bias_audit))
         return resolved_deployment, f"bias_audit:{bias_audit}", title
-    return None, "portfolio", "Portfolio report: every deployment by state"
+    return None, "portfolio", "Portfolio report: every deployment by state and risk tier"
 
 
 def report_request(

@@ -53,7 +53,11 @@ def test_requesting_a_portfolio_report_needs_no_deployment(api: Any, owner: Any)
     [
         ({"kind": "deployment_dossier"}, "deployment"),
         ({"kind": "weekly"}, "kind"),
-        ({"kind": "bias_audit", "bias_audit": "00000000-0000-0000-0000-000000000001"}, "kind"),
+        ({"kind": "bias_audit"}, "bias_audit"),
+        (
+            {"kind": "bias_audit", "bias_audit": "00000000-0000-0000-0000-000000000001"},
+            "bias_audit",
+        ),
         ({"kind": "deployment_dossier", "deployment": "not-a-uuid"}, "deployment"),
     ],
 )

@@ -77,19 +77,26 @@ def test_dossier_documents_the_system_model_data_and_deployment(
     assert report.page_count == len(PdfReader(io.BytesIO(_pdf(report))).pages)
 
 
-def test_dossier_says_which_annex_iv_parts_are_not_recorded_yet(
+def _section(report: Report, key: str) -> dict[str, Any]:
+    evidence = json.loads(report.evidence)
+    return next(s["data"] for s in evidence["sections"] if s["key"] == key)
+
+
+def test_dossier_follows_annex_iv_and_names_what_the_product_does_not_record(
     owner: Any, deployment: Any
 ) -> None:
     report = _generate(owner, kind="deployment_dossier", deployment=deployment)
     evidence = json.loads(report.evidence)
-    assert [s["key"] for s in evidence["sections"]] == ["inventory", "ledger", "verification"]
-    assert {p["key"] for p in evidence["not_included"]} == {
-        "approvals",
-        "accountability",
-        "bias",
-        "risk",
-    }
-    assert "Not included in this document" in _text(_pdf(report))
+    assert [s["key"] for s in evidence["sections"]] == [
+        "inventory", "approvals", "accountability", "bias", "risk", "ledger", "verification",
+    ]  # fmt: skip
+    assert evidence["not_included"] == []
+    covered = {row["number"]: row["included"] for row in evidence["annex_iv"]}
+    assert all(covered[n] for n in (1, 2, 3, 4, 5, 6))
+    assert not any(covered[n] for n in (7, 8, 9))  # standards, declaration, post-market plan
+    text = _text(_pdf(report))
+    assert text.count("Not recorded in this product") == 3
+    assert "Not included in this document" not in text
 
 
 def test_embedded_evidence_is_the_stored_evidence_with_the_stored_hash(
@@ -107,7 +114,7 @@ def test_embedded_evidence_is_the_stored_evidence_with_the_stored_hash(
     assert sha256_hex(attachments["evidence.json"]) == report.evidence_sha256
     evidence = json.loads(report.evidence)
     assert evidence["attachments"] == ["ledger-slice.csv"]
-    facts = evidence["sections"][1]["data"]["attachment"]
+    facts = _section(report, "ledger")["attachment"]
     assert check_slice(attachments["ledger-slice.csv"], facts) == (
         True,
         f"{facts['rows']} events, each re-hashing to the chain",
@@ -218,7 +225,7 @@ def test_ledger_slice_has_every_event_of_the_deployment_and_each_row_rehashes(
             data=row["data"],
         )
         assert event_hash(row["prev_hash"], canonical) == row["hash"]
-    summary = json.loads(report.evidence)["sections"][1]["data"]
+    summary = _section(report, "ledger")
     assert summary["event_count"] == len(rows)
     assert len(summary["recent_events"]) == 15  # fixed size, whatever the count
 

@@ -38,7 +38,8 @@ def test_report_list_offers_the_request_form_only_to_requesters(
     page = client.get(reverse("reports:report_list"))
     assert page.status_code == 200 and done_report.title.encode() in page.content
     assert b'action="/reports/request/"' in page.content
-    assert b"Bias audit summary reports become available" in page.content
+    assert b'<option value="bias_audit">Bias audit summary</option>' in page.content
+    assert b'name="bias_audit"' in page.content
     client.force_login(user_with_roles(Role.AUDITOR))
     page = client.get(reverse("reports:report_list"))
     assert page.status_code == 200 and done_report.title.encode() in page.content

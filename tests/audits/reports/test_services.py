@@ -12,7 +12,6 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from audits.reports import sections
 from audits.reports.models import ALLOWED_TRANSITIONS, JobStatus, Report
 from audits.reports.services import (
     ReportOutcome,
@@ -92,7 +91,7 @@ def test_auditors_cannot_request_reports(deployment: Any) -> None:
 
 @pytest.mark.parametrize(
     ("kind", "field"),
-    [("nonsense", "kind"), ("deployment_dossier", "deployment"), ("bias_audit", "kind")],
+    [("nonsense", "kind"), ("deployment_dossier", "deployment"), ("bias_audit", "bias_audit")],
 )
 def test_bad_requests_are_refused_with_the_field(owner: Any, kind: str, field: str) -> None:
     with pytest.raises(InvalidInput) as refused:
@@ -102,29 +101,6 @@ def test_bad_requests_are_refused_with_the_field(owner: Any, kind: str, field: s
         not Report.objects.exists()
         and not LedgerEvent.objects.filter(action="report.requested").exists()
     )
-
-
-def test_bias_summaries_become_available_when_a_room_supplies_the_section(
-    owner: Any, deployment: Any, monkeypatch: Any
-) -> None:
-    section = sections.Section(
-        key="bias",
-        title="Bias audit summary",
-        annex_iv=(4,),
-        template="reports/sections/_unknown.html",
-        build=lambda ctx: {"audit": ctx.report.subject_key},
-    )
-    monkeypatch.setitem(sections._BUILDERS, "bias_audit", lambda: [section])
-    monkeypatch.setitem(
-        sections.SUBJECT_RESOLVERS, "bias_audit", lambda audit_id: (deployment, f"Audit {audit_id}")
-    )
-    from audits.reports.generate import run_report
-
-    report = report_request(actor=owner, kind="bias_audit", bias_audit="audit-1")
-    assert run_report(report.pk) is not None
-    report.refresh_from_db()
-    assert report.status == JobStatus.DONE and report.deployment == deployment
-    assert '"audit":"bias_audit:audit-1"' in report.evidence
 
 
 def test_only_one_claim_wins(owner: Any, deployment: Any) -> None:
