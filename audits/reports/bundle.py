@@ -5,9 +5,11 @@
     signing-certificate.pem
     README.txt             how to check the bundle (openssl) and each dossier
     dossiers/<name>/dossier.pdf, evidence.json, ledger-slice.csv
+    bias-audits/<name>/summary.pdf, evidence.json
 
-Each dossier is an ordinary report (issued, ledgered, verifiable on its own); the evidence
-and ledger slice are the exact files embedded in it.
+Each dossier and each bias-audit summary (one per final audit covering a deployment in the
+bundle, that no later final audit corrects) is an ordinary report (issued, ledgered,
+verifiable on its own); the evidence and ledger slice are the exact files embedded in it.
 """
 
 from __future__ import annotations
@@ -21,14 +23,16 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from audits.bias.choices import AuditStatus
+from audits.bias.models import BiasAudit
 from audits.reports.generate import ClaimLost, run_report, store_exactly
 from audits.reports.models import Export, JobStatus, Report, ReportKind
 from audits.reports.pdfinspect import embedded_files
-from audits.reports.sections import missing_requirements
 from audits.reports.services import (
     ExportOutcome,
     export_claim,
@@ -67,10 +71,14 @@ Issued by {organisation} on {generated_at}.
 
 2. Check every file against the manifest:
 
-   sha256sum dossiers/*/*    (each value must equal the manifest's "sha256" for that path)
+   sha256sum dossiers/*/*      (and bias-audits/*/* when the bundle has that folder)
+
+   Each value must equal the manifest's "sha256" for that path.
 
 3. Each dossier.pdf is signed on its own (PAdES) and carries its evidence.json and
-   ledger-slice.csv as attachments; upload it at {verify_url} or give its SHA-256 there.
+   ledger-slice.csv as attachments. Each bias-audits/*/summary.pdf (the NYC LL144 §5-303
+   summary of a final audit covering a deployment in this bundle) is signed the same way
+   and carries its evidence.json. Upload any of them at {verify_url} or give its SHA-256.
 """
 
 
@@ -84,22 +92,64 @@ def _folder(deployment: Deployment) -> str:
     return "-".join(slugify(p)[:40] or "x" for p in parts) + f"-{str(deployment.pk)[:8]}"
 
 
-def _dossier(export: Export, deployment: Deployment, worker: str) -> Report:
-    done = export.reports.filter(deployment=deployment, status=JobStatus.DONE).first()
+def _generate(export: Export, worker: str, what: str, **subject: Any) -> Report:
+    """One report of the bundle, or the one an earlier attempt of this export finished."""
+    kind = ReportKind.BIAS_AUDIT if "bias_audit" in subject else ReportKind.DEPLOYMENT_DOSSIER
+    key = (
+        f"bias_audit:{subject['bias_audit']}"
+        if kind == ReportKind.BIAS_AUDIT
+        else f"deployment:{subject['deployment'].pk}"
+    )
+    done = export.reports.filter(kind=kind, subject_key=key, status=JobStatus.DONE).first()
     if done is not None:
-        return done  # built by an earlier attempt of this export
+        return done
     report = report_request(
-        actor=export.requested_by,
-        kind=ReportKind.DEPLOYMENT_DOSSIER,
-        deployment=deployment,
-        export=export,
-        dispatch=False,
+        actor=export.requested_by, kind=kind, export=export, dispatch=False, **subject
     )
     finished = run_report(report.pk, worker=worker)
     if finished is None:
         report.refresh_from_db()
-        raise ExportFailed(f"The dossier for {deployment} failed: {report.error or 'no result'}")
+        raise ExportFailed(f"The {what} failed: {report.error or 'no result'}")
     return finished
+
+
+def _bias_audits(deployments: list[Deployment]) -> list[BiasAudit]:
+    """Final audits covering the deployments that no later final audit corrects, each once."""
+    covering = Q()
+    for deployment in deployments:
+        covering |= Q(deployment=deployment.pk) | Q(
+            deployment__isnull=True, model_version=deployment.model_version_id
+        )
+    corrected = BiasAudit.objects.filter(supersedes=OuterRef("pk"), status=AuditStatus.FINAL)
+    return list(
+        BiasAudit.objects.filter(covering, status=AuditStatus.FINAL)
+        .filter(~Exists(corrected))
+        .select_related("model_version__system")
+        .order_by("model_version__system__name", "audit_date", "pk")
+    )
+
+
+def _covers(audit: BiasAudit, deployment: Deployment) -> bool:
+    if audit.deployment_id is not None:
+        return audit.deployment_id == deployment.pk
+    return audit.model_version_id == deployment.model_version_id
+
+
+def _audit_folder(audit: BiasAudit) -> str:
+    version = audit.model_version
+    parts = (version.system.name, version.version_label, f"{audit.audit_date:%Y-%m-%d}")
+    return "-".join(slugify(p)[:40] or "x" for p in parts) + f"-{str(audit.pk)[:8]}"
+
+
+def _report_files(report: Report, folder: str, pdf_name: str) -> dict[str, bytes]:
+    """The signed PDF, its evidence, and every other file embedded in it."""
+    with report.file.open("rb") as handle:
+        pdf = handle.read()
+    files = {f"{folder}/{pdf_name}": pdf, f"{folder}/{EVIDENCE_NAME}": report.evidence.encode()}
+    for name, content in embedded_files(pdf).items():
+        if name != EVIDENCE_NAME:
+            files[f"{folder}/{name}"] = content
+    return files
 
 
 def _zip(files: dict[str, bytes]) -> bytes:
@@ -130,11 +180,6 @@ def _manifest(export: Export, files: dict[str, bytes], head: tuple[int, str]) ->
             {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
             for path, data in sorted(files.items())
         ],
-        "not_included": [
-            f"{ReportKind(kind).label}: not recorded by this installation yet"
-            for kind in (ReportKind.BIAS_AUDIT,)
-            if missing_requirements(kind)
-        ],
     }
     # Indented for people reading it; the signature covers these exact bytes.
     return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
@@ -151,21 +196,24 @@ def build(export: Export, worker: str) -> ExportOutcome:
             "model_version__system__name", "environment", "pk"
         )
     )
+    audits = _bias_audits(deployments)
+    total = len(deployments) + len(audits)
     files: dict[str, bytes] = {}
     dossiers: dict[str, str] = {}
     for index, deployment in enumerate(deployments):
-        step(5 + 80 * index // len(deployments), f"dossier {index + 1} of {len(deployments)}")
-        report = _dossier(export, deployment, worker)
-        with report.file.open("rb") as handle:
-            pdf = handle.read()
-        attached = embedded_files(pdf)
-        folder = f"dossiers/{_folder(deployment)}"
-        files[f"{folder}/dossier.pdf"] = pdf
-        files[f"{folder}/{EVIDENCE_NAME}"] = report.evidence.encode("utf-8")
-        for name, content in attached.items():
-            if name != EVIDENCE_NAME:
-                files[f"{folder}/{name}"] = content
+        step(5 + 80 * index // total, f"dossier {index + 1} of {len(deployments)}")
+        report = _generate(export, worker, f"dossier for {deployment}", deployment=deployment)
+        files.update(_report_files(report, f"dossiers/{_folder(deployment)}", "dossier.pdf"))
         dossiers[str(deployment.pk)] = str(report.pk)
+    summaries: dict[str, list[str]] = {}
+    for index, audit in enumerate(audits):
+        done = len(deployments) + index
+        step(5 + 80 * done // total, f"bias-audit summary {index + 1} of {len(audits)}")
+        report = _generate(export, worker, f"summary of {audit}", bias_audit=str(audit.pk))
+        files.update(_report_files(report, f"bias-audits/{_audit_folder(audit)}", "summary.pdf"))
+        for deployment in deployments:
+            if _covers(audit, deployment):
+                summaries.setdefault(str(deployment.pk), []).append(str(report.pk))
     step(90, "signing the manifest")
     head_row = LedgerHead.objects.filter(pk=1).first()
     head = (head_row.seq, head_row.hash) if head_row else (0, GENESIS_HASH)
@@ -196,6 +244,7 @@ def build(export: Export, worker: str) -> ExportOutcome:
         head_seq=head[0],
         head_hash=head[1],
         dossiers=dossiers,
+        bias_summaries=summaries,
     )
 
 

@@ -73,6 +73,7 @@ def governed_deployment(
     from governance.approvals import services as approvals
     from governance.approvals.defaults import ensure_default_policies
     from governance.liability import services as liability
+    from governance.liability.models import Party
     from governance.liability.selectors import organisation_role
     from governance.risk import services as risk_services
     from tests.factories.approvals import approve_fully, assess, sign, signers_for
@@ -94,7 +95,10 @@ def governed_deployment(
         )
     assess(deployment, tier, requester)
     make_owner(deployment, owner)
-    party = liability.party_create(actor=compliance, kind="vendor", name=words("Acme Models")[:200])
+    name = words("Acme Models")[:200]
+    party = Party.objects.filter(kind="vendor", name=name).first() or liability.party_create(
+        actor=compliance, kind="vendor", name=name
+    )
     contract = liability.contract_create(
         actor=compliance,
         party=party,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +29,8 @@ class ExportOutcome:
     head_seq: int
     head_hash: str
     dossiers: dict[str, str]  # deployment id → dossier report id
+    # deployment id → the bias-audit summaries (report ids) of the audits covering it
+    bias_summaries: dict[str, list[str]] = field(default_factory=dict)
 
 
 def dispatch_on_commit(export_id: Any) -> None:
@@ -119,6 +121,7 @@ def export_complete(*, export_id: Any, worker: str, outcome: ExportOutcome) -> E
                     "recipient": export.recipient,
                     "summary": f"sent to {export.recipient}",
                     "dossier": report_id,
+                    "bias_summaries": outcome.bias_summaries.get(deployment_id, []),
                     "zip_sha256": export.file_sha256,
                     "manifest_sha256": export.manifest_sha256,
                 },
