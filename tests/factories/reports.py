@@ -76,17 +76,20 @@ def governed_deployment(
     from governance.liability.models import Party
     from governance.liability.selectors import organisation_role
     from governance.risk import services as risk_services
-    from tests.factories.approvals import approve_fully, assess, sign, signers_for
+    from tests.factories.approvals import approve_fully, assess, sign
     from tests.factories.bias import BiasAuditFactory
     from tests.factories.liability import make_owner
 
     def words(default: str) -> str:
         return f"{default} {text}" if text else default
 
+    def person(*roles: str) -> Any:
+        return user_with_roles(*roles, **({"first_name": text[:150]} if text else {}))
+
     ensure_default_policies()
-    requester = user_with_roles(Role.REQUESTER)
-    owner = user_with_roles(Role.REQUESTER)
-    compliance = user_with_roles(Role.COMPLIANCE_OFFICER, Role.EXECUTIVE)
+    requester = person(Role.REQUESTER)
+    owner = person(Role.REQUESTER)
+    compliance = person(Role.COMPLIANCE_OFFICER, Role.EXECUTIVE)
     if deployment is None:
         deployment = DeploymentFactory(
             requires_independent_bias_audit=True,
@@ -168,13 +171,12 @@ def governed_deployment(
         request = approvals.approval_request_create(
             deployment=deployment, actor=requester, reason=words("Ready for production.")
         )
-        if text:
-            people = signers_for(request)
-            for stage_people in people:
-                for person in stage_people:
+        if text:  # signers whose names, comments and conditions carry the text
+            for stage in request.policy.stages.order_by("order"):
+                for _ in range(stage.quorum):
                     sign(
                         request,
-                        person,
+                        person(stage.required_role),
                         comment=words("Looks right."),
                         conditions=words("Canary 5 %"),
                     )

@@ -7,6 +7,7 @@ A local HTTP server stands in for "a remote URL" and counts every request it rec
 from __future__ import annotations
 
 import io
+import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +18,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 from weasyprint import HTML
 
+from audits.bias.services import Exclusion
 from audits.reports.bundle import run_export
 from audits.reports.fetcher import BASE_URL, FetchRefused, ReportURLFetcher
 from audits.reports.generate import run_report
@@ -24,7 +26,9 @@ from audits.reports.models import JobStatus, Report
 from audits.reports.services import export_request, report_request
 from governance.accounts.roles import Role
 from governance.inventory import services as inventory
-from tests.factories import user_with_roles
+from tests.factories import BiasAuditFactory, user_with_roles
+from tests.factories.bias import csv_bytes, grouped_rows
+from tests.factories.reports import governed_deployment
 
 pytestmark = pytest.mark.django_db
 
@@ -110,8 +114,35 @@ def hostile(remote: tuple[str, list[str]]) -> dict[str, Any]:
         region=payload(url, 100),
         data_residency=payload(url, 100),
         rollout_pattern="full",
+        requires_independent_bias_audit=True,
     )
-    return {"owner": owner, "deployment": deployment, "evil": evil}
+    # Every other room's free text: risk titles, descriptions, controls and acceptances; the
+    # names of signers, owner and parties; comments, conditions, reasons and meanings (which
+    # quote the system's name); contract terms; Art 25 explanations; auditors and their data.
+    governed = governed_deployment(deployment=deployment, text=evil, bias_audits=1)
+    hostile_category = '<i onmouseover="x">tiny</i><script>document.title="cat"</script>'
+    audit = BiasAuditFactory(
+        deployment=deployment,
+        actor=owner,
+        csv=csv_bytes(
+            "sex,selected",
+            grouped_rows({("Female",): (60, 30), ("Male",): (60, 24), (hostile_category,): (1, 1)}),
+        ),
+        auditor_name=payload(url, 200),
+        auditor_organisation=payload(url, 200),
+        data_source="test",
+        data_description=evil,
+        test_data_explanation=evil,
+        exclusions=[Exclusion("sex", hostile_category, evil)],
+        finalize=True,
+    )
+    return {
+        "owner": owner,
+        "deployment": deployment,
+        "evil": evil,
+        "governed": governed,
+        "audit": audit,
+    }
 
 
 def _generate(owner: Any, **request: Any) -> bytes:
@@ -123,9 +154,11 @@ def _generate(owner: Any, **request: Any) -> bytes:
         return handle.read()
 
 
-def _assert_inert_pdf(content: bytes) -> None:
+def _assert_inert_pdf(
+    content: bytes, attachments: frozenset[str] = frozenset({"evidence.json", "ledger-slice.csv"})
+) -> None:
     reader = PdfReader(io.BytesIO(content))
-    assert set(reader.attachments) == {"evidence.json", "ledger-slice.csv"}
+    assert set(reader.attachments) == attachments
     root = reader.trailer["/Root"]
     assert "/OpenAction" not in root and "/AA" not in root
     assert "/JavaScript" not in root.get("/Names", {})
@@ -146,6 +179,38 @@ def test_hostile_text_is_inert_in_the_dossier(
         hostile["owner"], kind="deployment_dossier", deployment=hostile["deployment"]
     )
     _assert_inert_pdf(content)
+    assert remote[1] == []
+
+
+def test_hostile_text_from_every_room_is_shown_as_text_in_the_dossier(
+    hostile: dict[str, Any], remote: tuple[str, list[str]]
+) -> None:
+    content = _generate(
+        hostile["owner"], kind="deployment_dossier", deployment=hostile["deployment"]
+    )
+    evidence = json.loads(PdfReader(io.BytesIO(content)).attachments["evidence.json"][0])
+    parts = {s["key"]: s["data"] for s in evidence["sections"]}
+    evil = hostile["evil"]
+    signoff = parts["approvals"]["requests"][0]["signoffs"][0]
+    assert signoff["comment"].endswith(evil) and signoff["conditions"].endswith(evil)
+    assert signoff["printed_name"].startswith(evil[:100]) and "<script>" in signoff["meaning"]
+    assert parts["risk"]["risks"][0]["description"].endswith(evil)
+    assert parts["accountability"]["assignments"][0]["party"].startswith("Acme Models <script>")
+    assert parts["bias"]["audits"][0]["exclusions"][0]["justification"] == evil
+    text = " ".join(
+        " ".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages).split()
+    )
+    # Each room's text appears as the characters typed: the markup was never interpreted.
+    assert text.count('<script>document.title="pwned"</script>') >= 20
+    assert '<script>document.title="cat"</script>' in text
+    assert remote[1] == []
+
+
+def test_hostile_text_is_inert_in_a_bias_audit_summary(
+    hostile: dict[str, Any], remote: tuple[str, list[str]]
+) -> None:
+    content = _generate(hostile["owner"], kind="bias_audit", bias_audit=str(hostile["audit"].pk))
+    _assert_inert_pdf(content, frozenset({"evidence.json"}))
     assert remote[1] == []
 
 

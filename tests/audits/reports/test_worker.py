@@ -24,11 +24,14 @@ from audits.reports.services import (
 from audits.reports.signing import check_pdf_signature
 from audits.reports.tasks import generate_report_task, sweep_queued_task, sweep_stuck_task
 from governance.accounts.roles import Role
+from governance.approvals.models import SignOff
+from governance.approvals.services import approval_request_create
 from governance.core.canonical import sha256_hex
 from governance.ledger.models import LedgerEvent
 from governance.ledger.services import ledger_append
 from tests.audits.reports.workers import configure_test_app, wait_for
-from tests.factories import user_with_roles
+from tests.factories import BiasAuditFactory, user_with_roles
+from tests.factories.approvals import approve_fully, ready_deployment
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -64,6 +67,44 @@ def test_worker_generates_a_signed_dossier_with_its_evidence_attached(
     assert json.loads(evidence)["report"]["id"] == str(report.pk)
 
 
+def test_worker_puts_every_signers_printed_name_and_meaning_in_the_dossier(
+    start_worker: Any,
+) -> None:
+    deployment, requester, _ = ready_deployment("III")
+    approval = approval_request_create(deployment=deployment, actor=requester)
+    approve_fully(approval)
+    first = approval.signoffs.order_by("signed_at").first()
+    assert first is not None
+    start_worker()
+    report = _finished(
+        report_request(actor=requester, kind="deployment_dossier", deployment=deployment)
+    )
+    assert report.status == JobStatus.DONE, report.error
+    content = report.file.open("rb").read()
+    text = _pdf_text(content)
+    signoffs = list(SignOff.objects.filter(request=approval))
+    assert len(signoffs) == 4  # tier III: review, compliance, legal, final decision
+    for signoff in signoffs:
+        assert signoff.printed_name in text and signoff.meaning in text
+        assert f"{signoff.signed_at:%Y-%m-%d %H:%M:%S} UTC" in text
+    assert "Open: the deployment may go live." in text
+    assert check_pdf_signature(content).status == "intact"
+
+
+def test_worker_generates_a_bias_audit_summary(start_worker: Any, owner: Any) -> None:
+    audit = BiasAuditFactory(actor=owner, finalize=True, auditor_name="Priya Raman")
+    start_worker()
+    report = _finished(report_request(actor=owner, kind="bias_audit", bias_audit=str(audit.pk)))
+    assert report.status == JobStatus.DONE, report.error
+    content = report.file.open("rb").read()
+    text = _pdf_text(content)
+    assert "Bias audit summary (NYC LL144, 6 RCNY §5-303)" in text and "Priya Raman" in text
+    assert "Female 60 0.500 1.000" in text
+    assert check_pdf_signature(content).status == "intact"
+    evidence = PdfReader(io.BytesIO(content)).attachments["evidence.json"][0]
+    assert sha256_hex(evidence) == report.evidence_sha256
+
+
 def test_worker_generates_a_portfolio_report(
     start_worker: Any, owner: Any, deployment: Any
 ) -> None:
@@ -71,7 +112,15 @@ def test_worker_generates_a_portfolio_report(
     report = _finished(report_request(actor=owner, kind="portfolio"))
     assert report.status == JobStatus.DONE, report.error
     content = report.file.open("rb").read()
-    assert "Credit limit model" in _pdf_text(content)
+    text = _pdf_text(content)
+    assert "Credit limit model" in text
+    for part in (
+        "Every deployment by risk tier and state",
+        "Approvals overdue or expiring",
+        "Stale bias audits",
+        "Orphaned ownership",
+    ):
+        assert part in text, part
     assert check_pdf_signature(content).status == "intact"
     evidence = PdfReader(io.BytesIO(content)).attachments["evidence.json"][0]
     assert sha256_hex(evidence) == report.evidence_sha256
