@@ -11,6 +11,7 @@ from typing import Any
 from django.test import RequestFactory
 
 from governance.approvals import services
+from governance.approvals.defaults import ensure_default_policies
 from governance.approvals.models import ApprovalRequest
 from governance.approvals.services.signoffs import current_stage
 from governance.core.demo import DEMO_PASSWORD
@@ -65,6 +66,8 @@ def _sign(approval: ApprovalRequest, signer: Any, decision: str, text: str = "")
 
 
 def seed(users: dict[str, Any]) -> None:
+    # The data migration ships the policies; a database emptied since (tests) gets them back.
+    ensure_default_policies()
     for environment, plan in PLAN.items():
         deployment = Deployment.objects.filter(environment=environment).first()
         if deployment is None or deployment.approval_requests.exists():

@@ -68,6 +68,7 @@ def current_assessments(deployment_ids: Iterable[Any]) -> dict[Any, RiskAssessme
     rows = (
         RiskAssessment.objects.filter(_current_filter(), deployment_id__in=ids)
         .select_related(*ASSESSMENT_RELATED)
+        .defer(*HEAVY_METHODOLOGY_FIELDS)
         .order_by("submitted_at")
     )
     # Ordered oldest first, so a (theoretical) second current row would be replaced by the newer.
