@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from governance.accounts.permissions import Perm, can, perm_required
 from governance.approvals import selectors, services
-from governance.approvals.dossier import dossier_differences
+from governance.approvals.dossier import LABELS, dossier_differences
 from governance.approvals.forms import PolicyForm, RequestForm, SignForm
 from governance.approvals.gate import gate_evaluate
 from governance.approvals.models import Decision
@@ -103,6 +103,10 @@ def _sign_context(
         "eligible": selectors.eligible_signers(approval, stage),
         "previous": previous,
         "differences": dossier_differences(previous.dossier, approval.dossier) if previous else [],
+        "evidence_rows": [
+            (LABELS.get(name, name.replace("_", " ")), value)
+            for name, value in sorted(approval.dossier.get("evidence", {}).items())
+        ],
     }
 
 
