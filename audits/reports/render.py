@@ -13,9 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import queue
 import threading
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -43,7 +44,6 @@ class RenderedPdf:
     content: bytes
     page_count: int
     refused_urls: tuple[str, ...]
-    attachments: dict[str, bytes]
 
 
 def snapshot_moment(evidence: Mapping[str, Any]) -> dt.datetime:
@@ -82,31 +82,88 @@ def render_html(evidence: Mapping[str, Any], evidence_sha256: str) -> tuple[str,
 
 @dataclass(frozen=True)
 class _Prepared:
-    content: bytes
+    """An attachment read once. A small one keeps its bytes for WeasyPrint; a large one only
+    its compressed form, its size and its MD5 (WeasyPrint's checksum)."""
+
+    content: bytes | None
     md5: str
+    size: int
     deflated: bytes | None
 
+    @property
+    def placeholder(self) -> bytes:
+        # What WeasyPrint embeds in place of a large attachment until the finisher swaps in
+        # the compressed bytes; unique per attachment, so the finisher can find its stream.
+        return f"precompressed attachment {self.md5}".encode()
 
-def _prepare(source: bytes | AttachmentProducer) -> _Prepared:
-    """Read an attachment once: its bytes, their MD5 (WeasyPrint's checksum) and, when large,
-    its compressed form, each chunk compressed as it arrives from the producer."""
+
+_DONE = object()
+
+
+def _read_ahead(produce: AttachmentProducer, depth: int = 4) -> Iterator[bytes]:
+    """The producer's chunks, read by a thread of their own while the caller works on the
+    previous ones: reading (a database COPY) and compressing and hashing (which release the
+    GIL) then overlap instead of taking turns."""
+    chunks: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def offer(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                chunks.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for chunk in produce():
+                if not offer(chunk):
+                    return
+            offer(_DONE)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            offer(exc)
+        finally:
+            # The reader has its own database connection; it ends with the thread.
+            connections.close_all()
+
+    reader = threading.Thread(target=read, name="attachment-reader", daemon=True)
+    reader.start()
+    try:
+        while (item := chunks.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join()
+
+
+def _prepare(source: bytes | AttachmentProducer, *, read_ahead: bool = False) -> _Prepared:
+    """Read an attachment once: its MD5 and, when large, its compressed form, each chunk
+    hashed and compressed as it arrives from the producer."""
     digest = hashlib.md5(usedforsecurity=False)
     packer = zlib.compressobj(level=1)
     parts: list[bytes] = []
     packed: list[bytes] = []
-    try:
-        for chunk in [source] if isinstance(source, bytes) else source():
+    size = 0
+    if isinstance(source, bytes):
+        chunks: Iterable[bytes] = [source]
+    else:
+        chunks = _read_ahead(source) if read_ahead else source()
+    for chunk in chunks:
+        size += len(chunk)
+        digest.update(chunk)
+        packed.append(packer.compress(chunk))
+        if size <= PRECOMPRESS:
             parts.append(chunk)
-            digest.update(chunk)
-            packed.append(packer.compress(chunk))
-    finally:
-        # Producers run in a worker thread, which has its own database connection.
-        if threading.current_thread() is not threading.main_thread():
-            connections.close_all()
-    content = b"".join(parts)
+        else:
+            parts.clear()  # large: WeasyPrint gets the compressed form, not these bytes
     packed.append(packer.flush())
-    deflated = b"".join(packed) if len(content) > PRECOMPRESS else None
-    return _Prepared(content, digest.hexdigest(), deflated)
+    if size > PRECOMPRESS:
+        return _Prepared(None, digest.hexdigest(), size, b"".join(packed))
+    return _Prepared(b"".join(parts), digest.hexdigest(), size, None)
 
 
 def _use_precompressed(prepared: Mapping[str, _Prepared]) -> Any:
@@ -115,9 +172,14 @@ def _use_precompressed(prepared: Mapping[str, _Prepared]) -> Any:
     pydyf deflates a stream at level 9 each time its bytes are asked for (twice with a file
     identifier), which for a 100,000-event ledger slice costs seconds; large attachments are
     compressed once instead (level 1: a few per cent larger, several times faster), in a
-    thread, while WeasyPrint lays out the pages.
+    thread, while WeasyPrint lays out the pages. WeasyPrint itself only sees a placeholder,
+    so it neither copies nor hashes the large bytes again once the pages are laid out.
     """
-    by_checksum = {p.md5: p.deflated for p in prepared.values() if p.deflated is not None}
+    by_placeholder = {
+        hashlib.md5(p.placeholder, usedforsecurity=False).hexdigest(): p
+        for p in prepared.values()
+        if p.deflated is not None
+    }
 
     def finisher(document: Any, pdf: Any) -> None:
         # WeasyPrint's PDF/A step lists each associated file twice in /AF; once is right.
@@ -126,13 +188,20 @@ def _use_precompressed(prepared: Mapping[str, _Prepared]) -> Any:
         for obj in pdf.objects:
             if not isinstance(obj, pydyf.Stream) or obj.extra.get("Type") != "/EmbeddedFile":
                 continue
-            checksum = str(obj.extra["Params"]["CheckSum"]).strip("<>")
-            if obj.compress and checksum in by_checksum:
-                obj.stream = [by_checksum[checksum]]
+            params = obj.extra["Params"]
+            found = by_placeholder.get(str(params["CheckSum"]).strip("<>"))
+            if found is not None and found.deflated is not None:
+                obj.stream = [found.deflated]
                 obj.compress = False
                 obj.extra["Filter"] = "/FlateDecode"
+                params["CheckSum"] = f"<{found.md5}>"
+                params["Size"] = found.size
 
     return finisher
+
+
+def _embedded_bytes(prepared: _Prepared) -> bytes:
+    return prepared.content if prepared.content is not None else prepared.placeholder
 
 
 def render_pdf(
@@ -150,7 +219,7 @@ def render_pdf(
     in_transaction = connection.in_atomic_block
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = {
-            name: pool.submit(_prepare, source)
+            name: pool.submit(_prepare, source, read_ahead=callable(source))
             for name, source in sources.items()
             if not (in_transaction and callable(source))
         }
@@ -166,7 +235,7 @@ def render_pdf(
     names = [EVIDENCE_NAME, *sorted(name for name in prepared if name != EVIDENCE_NAME)]
     embedded = [
         Attachment(
-            string=prepared[name].content,
+            string=_embedded_bytes(prepared[name]),
             name=name,
             description=ATTACHMENT_DESCRIPTIONS.get(name, name),
             created=stamp,
@@ -186,5 +255,4 @@ def render_pdf(
         content=pdf,
         page_count=len(document.pages),
         refused_urls=tuple(fetcher.refused),
-        attachments={name: prepared[name].content for name in names},
     )

@@ -324,3 +324,31 @@ def test_postgresql_writes_the_same_slice_bytes_as_the_portable_path(
     scope = Scope("deployment_id", str(deployment.pk))
     events = LedgerEvent.objects.filter(scope.q(), seq__lte=head.seq)
     assert b"".join(_csv_from_postgresql(scope, head.seq)) == b"".join(_csv_in_python(events))
+
+
+def test_a_large_slice_is_embedded_compressed_with_its_true_checksum_and_size(
+    owner: Any, deployment: Any
+) -> None:
+    import hashlib
+
+    from audits.reports.render import PRECOMPRESS
+
+    for i in range(1500):  # about half a megabyte of CSV: compressed ahead, off the layout path
+        ledger_append(actor=owner, action="test.note", deployment_id=deployment.pk, data={"i": i})
+    report = _generate(owner, kind="deployment_dossier", deployment=deployment)
+    content = _pdf(report)
+    sliced = _attachments(content)["ledger-slice.csv"]
+    assert len(sliced) > PRECOMPRESS
+    assert check_slice(sliced, _section(report, "ledger")["attachment"])[0] is True
+    reader = PdfReader(io.BytesIO(content))
+    spec = next(
+        af.get_object() for af in reader.trailer["/Root"]["/AF"] if af["/F"] == "ledger-slice.csv"
+    )
+    stream = spec["/EF"]["/F"].get_object()
+    params = stream["/Params"]
+    assert stream["/Filter"] == "/FlateDecode"
+    assert params["/Size"] == len(sliced)
+    assert str(params["/CheckSum"].original_bytes.hex()) == hashlib.md5(sliced).hexdigest()
+    evidence = _attachments(content)["evidence.json"]
+    again = render_pdf(evidence, {"ledger-slice.csv": sliced}).content
+    assert content.startswith(again)  # the issued file still begins with the unsigned render
