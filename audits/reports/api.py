@@ -77,9 +77,18 @@ class ReportSerializer(serializers.ModelSerializer):
 class ReportRequestSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ReportKind.choices)
     deployment = serializers.PrimaryKeyRelatedField(
-        queryset=Deployment.objects.all(), required=False, allow_null=True, default=None
+        queryset=Deployment.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="For deployment_dossier: the deployment to document",
     )
-    bias_audit = serializers.UUIDField(required=False, allow_null=True, default=None)
+    bias_audit = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="For bias_audit: the final bias audit whose LL144 §5-303 summary to publish",
+    )
 
 
 class VerifyRequestSerializer(serializers.Serializer):
