@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -14,7 +15,7 @@ from rest_framework.views import APIView
 
 from governance.accounts.permissions import Perm
 from governance.approvals import selectors, services
-from governance.approvals.gate import GateResult, gate_evaluate, gate_record
+from governance.approvals.gate import GateResult, gate_answer, gate_record_answer
 from governance.approvals.models import ApprovalPolicy, ApprovalRequest, Decision, SignOff
 from governance.approvals.services.signoffs import current_stage, signing_refusal
 from governance.core.api import UUIDLookup
@@ -250,10 +251,19 @@ class GateSerializer(serializers.Serializer):
         return [s.conditions for s in obj.signoffs if s.conditions]
 
 
-def _gate_response(request: Request, deployment: Any) -> Response:
-    result = gate_evaluate(deployment)
-    gate_record(result, asked_by=request.user)
-    return Response(GateSerializer(result).data)
+def _render_gate(result: GateResult) -> dict[str, Any]:
+    return dict(GateSerializer(result).data)
+
+
+def _gate_response(request: Request, deployments: Any) -> Response:
+    # Only the id is read here: the full deployment is loaded when the answer is computed,
+    # not when a kept answer is reused.
+    deployment_id = deployments.values_list("pk", flat=True).first()
+    if deployment_id is None:
+        raise Http404
+    answer = gate_answer(deployment_id, render=_render_gate)
+    gate_record_answer(deployment_id, answer, asked_by=request.user)
+    return Response(answer.payload)
 
 
 class DeploymentGate(APIView):
@@ -261,8 +271,7 @@ class DeploymentGate(APIView):
 
     @extend_schema(responses=GateSerializer)
     def get(self, request: Request, pk: Any) -> Response:
-        deployment = get_object_or_404(deployments_for(request.user), pk=pk)
-        return _gate_response(request, deployment)
+        return _gate_response(request, deployments_for(request.user).filter(pk=pk))
 
 
 class GateLookupSerializer(serializers.Serializer):
@@ -286,13 +295,16 @@ class GateLookup(APIView):
         query = GateLookupSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        deployment = get_object_or_404(
-            deployments_for(request.user).exclude(status=DeploymentStatus.RETIRED),
-            model_version__system__name=data["system"],
-            model_version__version_label=data["version"],
-            environment=data["environment"],
+        return _gate_response(
+            request,
+            deployments_for(request.user)
+            .exclude(status=DeploymentStatus.RETIRED)
+            .filter(
+                model_version__system__name=data["system"],
+                model_version__version_label=data["version"],
+                environment=data["environment"],
+            ),
         )
-        return _gate_response(request, deployment)
 
 
 class PolicyStageInputSerializer(serializers.Serializer):

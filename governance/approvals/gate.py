@@ -9,9 +9,11 @@ failing condition is listed in plain words, and every answer is recorded.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from governance.approvals import context
@@ -19,6 +21,8 @@ from governance.approvals.dossier import build_dossier, dossier_differences, dos
 from governance.approvals.gate_checks import GateFacts, failing_reasons
 from governance.approvals.models import ApprovalRequest, GateDecision, RequestStatus
 from governance.inventory.choices import DeploymentStatus
+from governance.inventory.models import Deployment
+from governance.ledger.models import LedgerHead
 
 
 @dataclass
@@ -113,14 +117,76 @@ def gate_evaluate(deployment: Any, *, now: dt.datetime | None = None) -> GateRes
 
 
 def gate_record(result: GateResult, *, asked_by: Any) -> GateDecision:
-    """Keep the answer: the dashboard shows recent denials, auditors see who asked."""
-    return GateDecision.objects.create(
-        deployment=result.deployment,
-        asked_by=asked_by if getattr(asked_by, "is_authenticated", False) else None,
+    """Record an evaluation made outside the API (the API records its reusable answers)."""
+    answer = GateAnswer(
+        payload={},
         allowed=result.allowed,
         reasons=result.reasons,
         fingerprint=result.fingerprint,
-        approval=result.approval,
+        approval_id=result.approval.pk if result.approval is not None else None,
+    )
+    return gate_record_answer(result.deployment.pk, answer, asked_by=asked_by)
+
+
+# How long an answer may be reused when nothing recorded has changed. Only the passing of
+# time can change the gate without a ledger event (an approval reaching its expiry, a bias
+# audit turning a year old), so answers are also cut off at the approval's expiry.
+GATE_ANSWER_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class GateAnswer:
+    """What the gate API returns and records, reusable across requests."""
+
+    payload: dict[str, Any]
+    allowed: bool
+    reasons: list[str]
+    fingerprint: str
+    approval_id: Any
+
+
+def gate_answer(
+    deployment_id: Any, *, render: Callable[[GateResult], dict[str, Any]]
+) -> GateAnswer:
+    """The gate's answer for pipelines, computed once per recorded change.
+
+    Every change that can move the gate goes through a service that appends to the ledger,
+    so the ledger head's sequence number versions the whole state: an answer kept under
+    (deployment, head) stays exact until the next recorded change. Pipelines ask far more
+    often than anything changes, so most answers cost one primary-key read instead of a
+    full evaluation.
+    """
+    head = LedgerHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
+    key = f"gate-answer:{deployment_id}:{head}"
+    now = timezone.now()
+    kept = cache.get(key)
+    if kept is not None and kept[0] > now.timestamp():
+        return kept[1]
+    deployment = Deployment.objects.select_related("model_version__system").get(pk=deployment_id)
+    result = gate_evaluate(deployment, now=now)
+    answer = GateAnswer(
+        payload=render(result),
+        allowed=result.allowed,
+        reasons=result.reasons,
+        fingerprint=result.fingerprint,
+        approval_id=result.approval.pk if result.approval is not None else None,
+    )
+    until = now + dt.timedelta(seconds=GATE_ANSWER_SECONDS)
+    if result.expires_at is not None and result.expires_at > now:
+        until = min(until, result.expires_at)
+    cache.set(key, (until.timestamp(), answer), timeout=GATE_ANSWER_SECONDS)
+    return answer
+
+
+def gate_record_answer(deployment_id: Any, answer: GateAnswer, *, asked_by: Any) -> GateDecision:
+    """Keep the answer: the dashboard shows recent denials, auditors see who asked."""
+    return GateDecision.objects.create(
+        deployment_id=deployment_id,
+        asked_by=asked_by if getattr(asked_by, "is_authenticated", False) else None,
+        allowed=answer.allowed,
+        reasons=answer.reasons,
+        fingerprint=answer.fingerprint,
+        approval_id=answer.approval_id,
     )
 
 

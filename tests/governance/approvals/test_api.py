@@ -121,19 +121,41 @@ def test_gate_lookup_needs_all_parameters_and_a_known_deployment(api) -> None:  
 
 
 def test_gate_query_count_is_constant(api, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+    from django.core.cache import cache
+
     deployment, requester, _ = ready_deployment("II")
     approve_fully(services.approval_request_create(deployment=deployment, actor=requester))
     client = api(user_with_roles(Role.AUDITOR))
     url = f"/api/v1/deployments/{deployment.pk}/gate/"
     client.get(url)
+    cache.clear()
     with django_assert_max_num_queries(20) as first:
         assert client.get(url).json()["allowed"] is True
     other, other_requester, _ = ready_deployment("IV")
     approve_fully(services.approval_request_create(deployment=other, actor=other_requester))
     for _ in range(5):
         DeploymentFactory()
+    cache.clear()
     with django_assert_max_num_queries(len(first.captured_queries)):
         assert client.get(f"/api/v1/deployments/{other.pk}/gate/").json()["allowed"] is True
+    # Asked again with nothing recorded in between, the answer is reused.
+    with django_assert_max_num_queries(len(first.captured_queries) - 3):
+        assert client.get(f"/api/v1/deployments/{other.pk}/gate/").json()["allowed"] is True
+
+
+def test_a_reused_gate_answer_never_outlives_a_recorded_change(api) -> None:  # type: ignore[no-untyped-def]
+    from governance.inventory.services import deployment_update
+
+    deployment, requester, _ = ready_deployment("I")
+    approve_fully(services.approval_request_create(deployment=deployment, actor=requester))
+    client = api(user_with_roles(Role.AUDITOR))
+    url = f"/api/v1/deployments/{deployment.pk}/gate/"
+    assert client.get(url).json()["allowed"] is True
+    assert client.get(url).json()["allowed"] is True
+    deployment_update(deployment=deployment, actor=requester, fields={"region": "us-east-1"})
+    body = client.get(url).json()
+    assert body["allowed"] is False and body["reasons"]
+    assert GateDecision.objects.filter(deployment=deployment).count() == 3
 
 
 def test_only_admins_version_policies(api) -> None:  # type: ignore[no-untyped-def]
