@@ -87,6 +87,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
     wrk = _wrk_binary()
+    load_before = os.getloadavg()[0]
     url = fresh_postgres_database(DB_NAME)
     migrate(url)
     _manage(url, "seed_demo")
@@ -134,10 +135,12 @@ def main() -> None:
         bare = run_wrk(wrk, f"{base}/bench/bare/", args.seconds, args.connections, None)
         run_wrk(wrk, gate_url, 3, args.connections, token)
         gate = run_wrk(wrk, gate_url, args.seconds, args.connections, token)
+        me = run_wrk(wrk, f"{base}/api/v1/me/", args.seconds, args.connections, token)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
     ratio = gate["rate"] / bare["rate"]
+    verdict = "met" if ratio >= 0.5 else "not met"
     write_section(
         "gate",
         f"""
@@ -152,9 +155,20 @@ written to the gate-decision log.
 | endpoint | requests/s | p50 | p99 |
 |---|---|---|---|
 | bare Django `JsonResponse` | {bare["rate"]:,.0f} | {bare["p50"]:.1f} ms | {bare["p99"]:.1f} ms |
+| `GET /api/v1/me/` (token authentication only) | {me["rate"]:,.0f} | {me["p50"]:.1f} ms | {me["p99"]:.1f} ms |
 | `GET /api/v1/deployments/{{id}}/gate/` | {gate["rate"]:,.0f} | {gate["p50"]:.1f} ms | {gate["p99"]:.1f} ms |
 
-Gate throughput is **{ratio:.2f}×** the bare endpoint's (target ≥ 0.5).
+Gate throughput is **{ratio:.2f}×** the bare endpoint's (target ≥ 0.5, **{verdict}**) and
+{gate["rate"] / me["rate"]:.2f}× that of the simplest token-authenticated endpoint. Load
+average before the run: {load_before:.2f}.
+
+Where the time goes: the bare endpoint does no authentication and no query. Every gate
+call authenticates the token (2 queries), finds the deployment (1), reads the ledger head
+(1) and records the decision (1 insert and commit); the full evaluation (about 10 queries)
+runs only when something recorded has changed since the last answer, because answers are
+kept under the ledger head's sequence number. Authentication alone costs about as much as
+the gap to the target, so a 0.5 ratio against an endpoint with no authentication and no
+database write is out of reach while every answer is recorded synchronously.
 """,
     )
 
