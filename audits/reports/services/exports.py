@@ -9,7 +9,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from audits.reports.models import Export, JobStatus
@@ -131,56 +130,13 @@ def export_complete(*, export_id: Any, worker: str, outcome: ExportOutcome) -> E
 
 def export_sweep_queued(*, older_than: dt.timedelta | None = None, limit: int = 100) -> list[str]:
     """Dispatch again every queued export whose message has not been picked up in time."""
-    age = (
-        dt.timedelta(seconds=settings.REPORT_REDISPATCH_AFTER_SECONDS)
-        if older_than is None
-        else older_than
+    return jobs.sweep_queued(
+        Export, dispatch=dispatch_on_commit, older_than=older_than, limit=limit
     )
-    cutoff = timezone.now() - age
-    stale = Q(dispatched_at__lt=cutoff) | Q(dispatched_at__isnull=True, created_at__lt=cutoff)
-    sent: list[str] = []
-    for pk in list(
-        Export.objects.filter(status=JobStatus.QUEUED)
-        .filter(stale)
-        .values_list("pk", flat=True)[:limit]
-    ):
-        with transaction.atomic():
-            if (
-                Export.objects.filter(pk=pk, status=JobStatus.QUEUED)
-                .filter(stale)
-                .update(dispatched_at=timezone.now())
-            ):
-                dispatch_on_commit(pk)
-                sent.append(str(pk))
-    return sent
 
 
-def export_sweep_stuck(*, older_than: dt.timedelta | None = None) -> dict[str, list[str]]:
+def export_sweep_stuck(
+    *, older_than: dt.timedelta | None = None, limit: int = 100
+) -> dict[str, list[str]]:
     """Give exports whose worker died a fresh attempt, or fail them after the last attempt."""
-    age = (
-        dt.timedelta(seconds=settings.REPORT_STUCK_AFTER_SECONDS)
-        if older_than is None
-        else older_than
-    )
-    cutoff = timezone.now() - age
-    outcome: dict[str, list[str]] = {"requeued": [], "failed": []}
-    for export in Export.objects.filter(status=JobStatus.RUNNING).order_by("claimed_at")[:100]:
-        overdue = export.claimed_at is not None and export.claimed_at < cutoff
-        if not (overdue or jobs.claimant_is_gone(export.claimed_by)):
-            continue
-        with transaction.atomic():
-            locked = Export.objects.select_for_update().get(pk=export.pk)
-            if locked.status != JobStatus.RUNNING or locked.claimed_by != export.claimed_by:
-                continue
-            if locked.attempts >= settings.REPORT_MAX_ATTEMPTS:
-                jobs.fail(
-                    Export,
-                    pk=locked.pk,
-                    error=f"The worker stopped before finishing on all {locked.attempts} attempts.",
-                )
-                outcome["failed"].append(str(locked.pk))
-                continue
-            jobs.requeue(Export, job=locked, reason="worker gone or past the hard time limit")
-            dispatch_on_commit(locked.pk)
-            outcome["requeued"].append(str(locked.pk))
-    return outcome
+    return jobs.sweep_stuck(Export, dispatch=dispatch_on_commit, older_than=older_than, limit=limit)

@@ -13,13 +13,17 @@ dozen events per report). Every status change is ledgered.
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import os
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from audits.reports.models import ALLOWED_TRANSITIONS, EvidenceJob, JobStatus, Report
@@ -27,6 +31,8 @@ from governance.core.errors import TransitionNotAllowed
 from governance.ledger.services import ledger_append
 
 Job = TypeVar("Job", bound=EvidenceJob)
+
+logger = logging.getLogger(__name__)
 
 WORKER_ACTOR = "report worker"
 MAX_ERROR_LENGTH = 2000
@@ -178,3 +184,90 @@ def requeue(model: type[Job], *, job: Job, reason: str) -> Job:
         data={"reason": reason, "previous_worker": previous, "attempts_so_far": job.attempts},
     )
     return job
+
+
+def sweep_queued(
+    model: type[EvidenceJob],
+    *,
+    dispatch: Callable[[Any], None],
+    older_than: dt.timedelta | None,
+    limit: int,
+) -> list[str]:
+    """Dispatch again every queued job whose message has not been picked up in time.
+
+    Runs from beat. A duplicate message is harmless: only one delivery can claim the row.
+    """
+    age = (
+        dt.timedelta(seconds=settings.REPORT_REDISPATCH_AFTER_SECONDS)
+        if older_than is None
+        else older_than
+    )
+    cutoff = timezone.now() - age
+    stale = Q(dispatched_at__lt=cutoff) | Q(dispatched_at__isnull=True, created_at__lt=cutoff)
+    candidates = list(
+        model.objects.filter(status=JobStatus.QUEUED)
+        .filter(stale)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    sent: list[str] = []
+    for pk in candidates:
+        with transaction.atomic():
+            taken = (
+                model.objects.filter(pk=pk, status=JobStatus.QUEUED)
+                .filter(stale)
+                .update(dispatched_at=timezone.now())
+            )
+            if taken:
+                dispatch(pk)
+                sent.append(str(pk))
+    if sent:
+        logger.info("re-dispatched %d queued %s(s)", len(sent), _label(model))
+    return sent
+
+
+def sweep_stuck(
+    model: type[EvidenceJob],
+    *,
+    dispatch: Callable[[Any], None],
+    older_than: dt.timedelta | None,
+    limit: int,
+) -> dict[str, list[str]]:
+    """Recover jobs whose worker died mid-run.
+
+    A running job is abandoned when its claiming process is gone (same host) or when it has
+    been running longer than the hard time limit, which no live task outlives (a run that
+    merely takes long is stopped at the soft limit and failed by the task itself). An
+    abandoned job gets a fresh attempt, up to REPORT_MAX_ATTEMPTS; then it fails.
+    """
+    age = (
+        dt.timedelta(seconds=settings.REPORT_STUCK_AFTER_SECONDS)
+        if older_than is None
+        else older_than
+    )
+    cutoff = timezone.now() - age
+    outcome: dict[str, list[str]] = {"requeued": [], "failed": []}
+    for job in model.objects.filter(status=JobStatus.RUNNING).order_by("claimed_at")[:limit]:
+        overdue = job.claimed_at is not None and job.claimed_at < cutoff
+        if not (overdue or claimant_is_gone(job.claimed_by)):
+            continue
+        with transaction.atomic():
+            locked = model.objects.select_for_update().get(pk=job.pk)
+            if locked.status != JobStatus.RUNNING or locked.claimed_by != job.claimed_by:
+                continue
+            if locked.attempts >= settings.REPORT_MAX_ATTEMPTS:
+                fail(
+                    model,
+                    pk=locked.pk,
+                    error=(
+                        f"The worker stopped before finishing on all {locked.attempts} attempts "
+                        "(killed, out of memory or past the time limit)."
+                    ),
+                )
+                outcome["failed"].append(str(locked.pk))
+                continue
+            reason = "worker gone" if not overdue else "running past the hard time limit"
+            requeue(model, job=locked, reason=reason)
+            dispatch(locked.pk)
+            outcome["requeued"].append(str(locked.pk))
+    return outcome

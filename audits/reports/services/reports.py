@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from audits.reports.models import Export, JobStatus, Report, ReportKind
@@ -19,8 +16,6 @@ from governance.accounts.permissions import Perm, require
 from governance.core.errors import Conflict, InvalidInput
 from governance.inventory.models import Deployment
 from governance.ledger.services import ledger_append
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -218,75 +213,14 @@ def report_complete(*, report_id: Any, worker: str, outcome: ReportOutcome) -> R
 
 
 def report_sweep_queued(*, older_than: dt.timedelta | None = None, limit: int = 500) -> list[str]:
-    """Dispatch again every queued report whose message has not been picked up in time.
-
-    Runs from beat. A duplicate message is harmless: only one delivery can claim the row.
-    """
-    age = (
-        dt.timedelta(seconds=settings.REPORT_REDISPATCH_AFTER_SECONDS)
-        if older_than is None
-        else older_than
+    """Dispatch again every queued report whose message has not been picked up in time."""
+    return jobs.sweep_queued(
+        Report, dispatch=dispatch_on_commit, older_than=older_than, limit=limit
     )
-    cutoff = timezone.now() - age
-    stale = Q(dispatched_at__lt=cutoff) | Q(dispatched_at__isnull=True, created_at__lt=cutoff)
-    candidates = list(
-        Report.objects.filter(status=JobStatus.QUEUED)
-        .filter(stale)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    sent: list[str] = []
-    for pk in candidates:
-        with transaction.atomic():
-            taken = (
-                Report.objects.filter(pk=pk, status=JobStatus.QUEUED)
-                .filter(stale)
-                .update(dispatched_at=timezone.now())
-            )
-            if taken:
-                dispatch_on_commit(pk)
-                sent.append(str(pk))
-    if sent:
-        logger.info("re-dispatched %d queued report(s)", len(sent))
-    return sent
 
 
-def report_sweep_stuck(*, older_than: dt.timedelta | None = None) -> dict[str, list[str]]:
-    """Recover reports whose worker died mid-render.
-
-    A running report is abandoned when its claiming process is gone (same host) or when it
-    has been running longer than the hard time limit, which no live task outlives (a render
-    that merely runs long is stopped at the soft limit and failed by the task itself). An
-    abandoned report gets a fresh attempt, up to REPORT_MAX_ATTEMPTS; then it fails.
-    """
-    age = (
-        dt.timedelta(seconds=settings.REPORT_STUCK_AFTER_SECONDS)
-        if older_than is None
-        else older_than
-    )
-    cutoff = timezone.now() - age
-    outcome: dict[str, list[str]] = {"requeued": [], "failed": []}
-    for report in Report.objects.filter(status=JobStatus.RUNNING).order_by("claimed_at")[:500]:
-        overdue = report.claimed_at is not None and report.claimed_at < cutoff
-        if not (overdue or jobs.claimant_is_gone(report.claimed_by)):
-            continue
-        with transaction.atomic():
-            locked = Report.objects.select_for_update().get(pk=report.pk)
-            if locked.status != JobStatus.RUNNING or locked.claimed_by != report.claimed_by:
-                continue
-            if locked.attempts >= settings.REPORT_MAX_ATTEMPTS:
-                jobs.fail(
-                    Report,
-                    pk=locked.pk,
-                    error=(
-                        f"The worker stopped before finishing on all {locked.attempts} attempts "
-                        "(killed, out of memory or past the time limit)."
-                    ),
-                )
-                outcome["failed"].append(str(locked.pk))
-                continue
-            reason = "worker gone" if not overdue else "running past the hard time limit"
-            jobs.requeue(Report, job=locked, reason=reason)
-            dispatch_on_commit(locked.pk)
-            outcome["requeued"].append(str(locked.pk))
-    return outcome
+def report_sweep_stuck(
+    *, older_than: dt.timedelta | None = None, limit: int = 500
+) -> dict[str, list[str]]:
+    """Recover reports whose worker died mid-render (see `jobs.sweep_stuck`)."""
+    return jobs.sweep_stuck(Report, dispatch=dispatch_on_commit, older_than=older_than, limit=limit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -12,10 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from audits.reports.bundle import run_export
-from audits.reports.models import JobStatus, Report
-from audits.reports.services import export_request
+from audits.reports.models import Export, JobStatus, Report
+from audits.reports.services import (
+    export_claim,
+    export_request,
+    export_sweep_queued,
+    export_sweep_stuck,
+)
 from audits.reports.verification import verify_pdf
 from governance.accounts.roles import Role
 from governance.core.errors import InvalidInput, PermissionRefused
@@ -129,3 +136,44 @@ def test_exports_need_the_export_permission_and_a_recipient(
     with pytest.raises(InvalidInput) as refused:
         export_request(actor=compliance, recipient="X", deployments=[])
     assert "deployments" in refused.value.fields
+
+
+def test_sweeps_redispatch_a_forgotten_export_and_requeue_one_whose_worker_vanished(
+    compliance: Any, deployment: Any, django_capture_on_commit_callbacks: Any, monkeypatch: Any
+) -> None:
+    sent: list[str] = []
+    monkeypatch.setattr(
+        "audits.reports.tasks.build_export_task.delay_on_commit",
+        lambda export_id: sent.append(export_id),
+    )
+    forgotten = export_request(actor=compliance, recipient="AP", deployments=[deployment])
+    Export.objects.filter(pk=forgotten.pk).update(
+        dispatched_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert export_sweep_queued() == [str(forgotten.pk)]
+        assert export_sweep_queued() == []  # just dispatched again: not twice
+    assert sent[-1] == str(forgotten.pk)
+
+    assert export_claim(export_id=forgotten.pk, worker="remote-host:42") is not None
+    Export.objects.filter(pk=forgotten.pk).update(claimed_at=timezone.now() - dt.timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert export_sweep_stuck() == {"requeued": [str(forgotten.pk)], "failed": []}
+    forgotten.refresh_from_db()
+    assert forgotten.status == JobStatus.QUEUED and forgotten.claimed_by == ""
+    requeued = LedgerEvent.objects.get(action="export.requeued", subject_id=str(forgotten.pk))
+    assert requeued.payload["reason"] == "running past the hard time limit"
+
+
+def test_an_export_abandoned_on_its_last_attempt_fails_with_the_reason(
+    compliance: Any, deployment: Any, settings: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr("audits.reports.tasks.build_export_task.delay_on_commit", lambda pk: None)
+    settings.REPORT_MAX_ATTEMPTS = 1
+    export = export_request(actor=compliance, recipient="AP", deployments=[deployment])
+    assert export_claim(export_id=export.pk, worker="remote-host:42") is not None
+    Export.objects.filter(pk=export.pk).update(claimed_at=timezone.now() - dt.timedelta(hours=1))
+    assert export_sweep_stuck() == {"requeued": [], "failed": [str(export.pk)]}
+    export.refresh_from_db()
+    assert export.status == JobStatus.FAILED
+    assert "before finishing on all 1 attempts" in export.error
