@@ -31,6 +31,22 @@ def _chunks(records: Iterator[Any]) -> Iterator[list[Any]]:
         yield chunk
 
 
+def sorted_by(
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    sort_fields: Mapping[str, str],
+    default_sort: str = "",
+) -> tuple[QuerySet[Any], str]:
+    """The queryset ordered by `?sort=key` or `?sort=-key`, and the sort applied ("" when
+    none: an unknown key leaves the queryset's own order)."""
+    sort = request.GET.get("sort", default_sort)
+    key = sort.lstrip("-")
+    if key not in sort_fields:
+        return queryset, ""
+    path = sort_fields[key]
+    return queryset.order_by(f"-{path}" if sort.startswith("-") else path, "pk"), sort
+
+
 def list_page(
     request: HttpRequest,
     *,
@@ -61,14 +77,7 @@ def list_page(
             if filterset.is_bound and filterset.is_valid()
             else (queryset.none() if filterset.is_bound else queryset)
         )
-    sort_fields = sort_fields or {}
-    sort = request.GET.get("sort", default_sort)
-    key = sort.lstrip("-")
-    if key in sort_fields:
-        path = sort_fields[key]
-        queryset = queryset.order_by(f"-{path}" if sort.startswith("-") else path, "pk")
-    else:
-        sort = ""
+    queryset, sort = sorted_by(request, queryset, sort_fields or {}, default_sort)
 
     if csv_columns is not None and request.GET.get("format") == "csv":
         records = queryset.iterator(chunk_size=2000)

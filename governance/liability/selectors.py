@@ -9,7 +9,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from governance.accounts.models import RoleGrant, User
@@ -51,6 +52,17 @@ def _qualifying_grant() -> Exists:
     return Exists(
         RoleGrant.objects.filter(user=OuterRef("user_id"), role__in=conf.qualifying_roles())
     )
+
+
+def open_ownership_name() -> Coalesce:
+    """For annotating deployments: the signed name of the accountable owner as
+    `accountable_owners` finds them, "" when orphaned (so orphans sort first everywhere)."""
+    names = (
+        Ownership.objects.filter(deployment=OuterRef("pk"), ended_at__isnull=True)
+        .filter(_qualifying_grant(), user__is_active=True)
+        .values("printed_name")[:1]
+    )
+    return Coalesce(Subquery(names), Value(""))
 
 
 def accountable_owners(deployment_ids: Iterable[Any]) -> dict[uuid.UUID, User | None]:

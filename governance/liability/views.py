@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from governance.accounts.models import User
 from governance.accounts.permissions import Perm, can, perm_required
 from governance.core.csv import csv_response
-from governance.core.views import list_page, save_form
+from governance.core.views import list_page, save_form, sorted_by
 from governance.inventory.selectors import deployments_for, systems_for
 from governance.inventory.views import deployment_context
 from governance.liability import conf, selectors, services
@@ -46,12 +46,26 @@ def _user(request: HttpRequest) -> User:
 # --- Portfolio matrix -------------------------------------------------------------------
 
 
-def _matrix_queryset(request: HttpRequest) -> tuple[Any, MatrixFilter]:
-    base = deployments_for(request.user).order_by("model_version__system__name", "environment")
+# Public sort keys of the matrix (`?sort=owner`, `?sort=-status`) and what they order by.
+MATRIX_SORT_FIELDS = {
+    "deployment": "model_version__system__name",
+    "environment": "environment",
+    "status": "status",
+    "owner": "owner_name",
+}
+
+
+def _matrix_queryset(request: HttpRequest) -> tuple[Any, MatrixFilter, str]:
+    base = (
+        deployments_for(request.user)
+        .annotate(owner_name=selectors.open_ownership_name())
+        .order_by("model_version__system__name", "environment")
+    )
     filterset = MatrixFilter(request.GET or None, queryset=base)
-    if not filterset.is_bound:
-        return base, filterset
-    return (filterset.qs if filterset.is_valid() else base.none()), filterset
+    if filterset.is_bound:
+        base = filterset.qs if filterset.is_valid() else base.none()
+    queryset, sort = sorted_by(request, base, MATRIX_SORT_FIELDS)
+    return queryset, filterset, sort
 
 
 def _csv_rows(queryset: Any) -> Iterator[list[Any]]:
@@ -85,7 +99,7 @@ def _csv_chunk(deployments: list[Any]) -> Iterator[list[Any]]:
 @perm_required(Perm.VIEW)
 def matrix(request: HttpRequest) -> HttpResponseBase:
     """Deployments × scopes → who is accountable, responsible, consulted and informed."""
-    queryset, filterset = _matrix_queryset(request)
+    queryset, filterset, sort = _matrix_queryset(request)
     scope_list = conf.scopes()
     if request.GET.get("format") == "csv":
         header = [
@@ -105,6 +119,8 @@ def matrix(request: HttpRequest) -> HttpResponseBase:
     params.pop("page", None)
     csv_params = params.copy()
     csv_params["format"] = "csv"
+    sort_params = params.copy()
+    sort_params.pop("sort", None)
     me = _user(request)
     return render(
         request,
@@ -116,6 +132,8 @@ def matrix(request: HttpRequest) -> HttpResponseBase:
             "filter": filterset,
             "query_string": params.urlencode(),
             "csv_query_string": csv_params.urlencode(),
+            "sort": sort,
+            "sort_query_string": sort_params.urlencode(),
             "mine_query": f"person={me.pk}&raci={Raci.ACCOUNTABLE}",
             "showing_mine": request.GET.get("person") == str(me.pk),
         },

@@ -147,6 +147,33 @@ def test_matrix_for_a_thousand_deployments_keeps_a_constant_query_count(
     with django_assert_max_num_queries(small_count + 1):
         orphans = client.get(url, {"orphaned": "yes"})
     assert b"500 in all" in orphans.content
+    with django_assert_max_num_queries(small_count):
+        by_owner = client.get(url, {"sort": "-owner"})
+    assert b"Page 1 of 20" in by_owner.content
+
+
+def test_matrix_sorts_by_owner_with_orphans_first_and_ignores_unknown_keys(
+    as_officer, officer
+) -> None:  # type: ignore[no-untyped-def]
+    zoe = user_with_roles(Role.REQUESTER, first_name="Zoe", last_name="Young")
+    adam = user_with_roles(Role.REQUESTER, first_name="Adam", last_name="Abbott")
+    by_zoe, by_adam, orphan = DeploymentFactory(), DeploymentFactory(), DeploymentFactory()
+    make_owner(by_zoe, zoe, offered_by=officer)
+    make_owner(by_adam, adam, offered_by=officer)
+    url = reverse("liability:matrix")
+
+    def order(**params: str) -> list[str]:
+        body = as_officer.get(url, params).content.decode()
+        found = {d.environment: body.index(d.environment) for d in (by_zoe, by_adam, orphan)}
+        return sorted(found, key=found.__getitem__)
+
+    envs = {by_zoe.environment: "zoe", by_adam.environment: "adam", orphan.environment: "orphan"}
+    assert [envs[e] for e in order(sort="owner")] == ["orphan", "adam", "zoe"]
+    assert [envs[e] for e in order(sort="-owner")] == ["zoe", "adam", "orphan"]
+    page = as_officer.get(url, {"sort": "owner"}).content.decode()
+    assert 'aria-sort="ascending"' in page and "sort=-owner" in page
+    unknown = as_officer.get(url, {"sort": "password"})
+    assert unknown.status_code == 200 and b"aria-sort" not in unknown.content
 
 
 def test_matrix_shows_owner_scopes_and_inherited_parties(as_officer, officer) -> None:  # type: ignore[no-untyped-def]
