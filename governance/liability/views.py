@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from governance.accounts.models import User
 from governance.accounts.permissions import Perm, can, perm_required
 from governance.core.csv import csv_response
+from governance.core.errors import PermissionRefused
 from governance.core.views import list_page, save_form, sorted_by
 from governance.inventory.selectors import deployments_for, systems_for
 from governance.inventory.views import deployment_context
@@ -314,6 +315,17 @@ def _offer(request: HttpRequest, pk: Any) -> OwnershipOffer:
     return get_object_or_404(selectors.offers_for(request.user), pk=pk)
 
 
+def _offer_to_answer(request: HttpRequest, pk: Any) -> OwnershipOffer:
+    """The offer, if it is addressed to the viewer: anyone else is refused (403) before the
+    form is read, whatever they posted."""
+    offer = _offer(request, pk)
+    try:
+        services.offer_check_recipient(offer, request.user)
+    except PermissionRefused as exc:
+        raise PermissionDenied(exc.message) from exc
+    return offer
+
+
 def _offer_page(request: HttpRequest, offer: OwnershipOffer, **forms: Any) -> dict[str, Any]:
     mine = offer.to_user_id == request.user.pk and offer.status == OfferStatus.PENDING
     return {
@@ -339,7 +351,7 @@ def offer_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_POST
 @perm_required(Perm.VIEW)
 def offer_accept(request: HttpRequest, pk: Any) -> HttpResponse:
-    offer = _offer(request, pk)
+    offer = _offer_to_answer(request, pk)
     form = AcceptForm(request.POST)
 
     def accept(data: dict[str, Any]) -> Any:
@@ -356,7 +368,7 @@ def offer_accept(request: HttpRequest, pk: Any) -> HttpResponse:
         messages.success(request, f"You are now accountable for {offer.deployment}.")
         return redirect("liability:deployment_accountability", pk=offer.deployment_id)
     offer.refresh_from_db()
-    status = 403 if "password" in form.errors or offer.to_user_id != request.user.pk else 400
+    status = 403 if "password" in form.errors else 400
     context = _offer_page(request, offer, accept_form=form)
     return render(request, "liability/offer_detail.html", context, status=status)
 
@@ -364,7 +376,7 @@ def offer_accept(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_POST
 @perm_required(Perm.VIEW)
 def offer_decline(request: HttpRequest, pk: Any) -> HttpResponse:
-    offer = _offer(request, pk)
+    offer = _offer_to_answer(request, pk)
     form = DeclineForm(request.POST)
     saved = save_form(
         form,

@@ -303,6 +303,18 @@ def test_someone_else_cannot_answer_an_offer_on_the_page(client) -> None:  # typ
     assert not Ownership.objects.exists()
 
 
+def test_someone_else_declining_an_offer_is_refused_before_the_form_is_read(client) -> None:  # type: ignore[no-untyped-def]
+    offer = OwnershipOfferFactory()
+    client.force_login(user_with_roles(Role.AUDITOR))
+    url = reverse("liability:offer_decline", args=[offer.pk])
+    for body in ({}, {"reason": "Not mine to keep"}):
+        response = client.post(url, body)
+        assert response.status_code == 403, body
+        assert b"only they can answer it" in response.content
+    offer.refresh_from_db()
+    assert offer.status == "pending"
+
+
 def test_decline_on_the_page(client) -> None:  # type: ignore[no-untyped-def]
     offer = OwnershipOfferFactory()
     client.force_login(offer.to_user)
