@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -124,7 +125,8 @@ def assessment_wizard(request: HttpRequest, pk: Any) -> HttpResponse:
             else:
                 go = request.POST.get("go", "save")
                 target = {"next": number + 1, "back": number - 1}.get(go, number)
-                if go.startswith("step-") and go[5:].isdigit():
+                # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+                if re.fullmatch(r"step-[0-9]+", go):
                     target = int(go[5:])
                 if go == "save":
                     messages.success(request, "Draft saved.")

@@ -102,6 +102,16 @@ def test_wizard_walks_the_sections_saves_the_draft_and_submits(
     assert LedgerEvent.objects.filter(action="risk_assessment.submitted").count() == 1
 
 
+@pytest.mark.parametrize(("go", "step"), [("step-3", 3), ("step-²", 1), ("step-x", 1)])
+def test_wizard_jumps_only_to_steps_written_in_ascii_digits(
+    as_requester: Any, impact: Any, deployment: Any, requester: Any, go: str, step: int
+) -> None:
+    draft = risk_assessment_create(deployment=deployment, methodology=impact, actor=requester)
+    moved = as_requester.post(_wizard(draft), {"step": "1", "go": go})
+    assert moved.status_code == 302
+    assert moved["Location"] == _wizard(draft, step)
+
+
 def test_live_preview_scores_the_answers_on_screen_without_saving(
     as_requester: Any, impact: Any, deployment: Any, requester: Any
 ) -> None:
