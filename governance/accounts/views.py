@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from governance.accounts.forms import TokenForm
 from governance.accounts.models import ApiToken, User
 from governance.accounts.permissions import permissions_of
 from governance.accounts.services import api_token_create, api_token_revoke
@@ -41,7 +42,11 @@ def profile(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def token_create(request: HttpRequest) -> HttpResponse:
-    name = request.POST.get("name", "").strip()[:100]
+    form = TokenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"No token created: {' '.join(map(str, form.errors['name']))}")
+        return redirect("accounts:profile")
+    name = form.cleaned_data["name"]
     # Shown once on the next page and never again: only its hash is stored.
     request.session["new_api_token"] = api_token_create(user=cast(User, request.user), name=name)
     return redirect("accounts:profile")

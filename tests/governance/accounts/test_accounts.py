@@ -110,6 +110,18 @@ def test_login_page_logs_in_and_logout_logs_out(client) -> None:  # type: ignore
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("name", ["ci\x00prod", "x" * 101])
+def test_token_name_that_cannot_be_stored_is_refused_and_no_token_is_made(client, name) -> None:  # type: ignore[no-untyped-def]
+    user = user_with_roles(Role.AUDITOR)
+    client.force_login(user)
+    response = client.post(reverse("accounts:token_create"), {"name": name}, follow=True)
+    assert response.redirect_chain == [(reverse("accounts:profile"), 302)]
+    assert b"No token created" in response.content
+    assert not user.api_tokens.exists()
+    assert not LedgerEvent.objects.filter(action="api_token.created").exists()
+
+
+@pytest.mark.django_db
 def test_wrong_reauthentication_is_refused_ledgered_and_counts_toward_lockout(rf, settings) -> None:  # type: ignore[no-untyped-def]
     settings.AXES_FAILURE_LIMIT = 3
     user = user_with_roles(Role.REVIEWER, username="sam")
