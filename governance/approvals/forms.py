@@ -42,6 +42,10 @@ class RequestForm(forms.Form):
     )
 
 
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(required=False, max_length=2000)
+
+
 class PolicyForm(forms.Form):
     tier = forms.ChoiceField(choices=POLICY_TIERS)
     recertification_months = forms.IntegerField(min_value=1, max_value=60)

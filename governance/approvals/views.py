@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from governance.accounts.permissions import Perm, can, perm_required
 from governance.approvals import selectors, services
 from governance.approvals.dossier import LABELS, dossier_differences
-from governance.approvals.forms import PolicyForm, RequestForm, SignForm
+from governance.approvals.forms import PolicyForm, RequestForm, SignForm, WithdrawForm
 from governance.approvals.gate import gate_evaluate
 from governance.approvals.models import Decision
 from governance.approvals.services.requests import request_blockers
@@ -160,9 +160,13 @@ def request_withdraw(request: HttpRequest, pk: str) -> HttpResponse:
     approval = selectors.request_detail(request.user, pk)
     if approval is None:
         raise Http404
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Not withdrawn: {' '.join(map(str, form.errors['reason']))}")
+        return redirect("approvals:request_detail", pk=pk)
     try:
         services.approval_request_withdraw(
-            request=approval, actor=request.user, reason=request.POST.get("reason", "")[:2000]
+            request=approval, actor=request.user, reason=form.cleaned_data["reason"]
         )
     except DomainError as exc:
         messages.error(request, exc.message)

@@ -107,6 +107,21 @@ def test_request_approval_from_the_page(client) -> None:  # type: ignore[no-unty
     assert deployment.approval_requests.get().status == RequestStatus.PENDING
 
 
+def test_withdraw_reason_that_cannot_be_stored_is_refused(client, approval) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(approval.requested_by)
+    url = reverse("approvals:request_withdraw", args=[approval.pk])
+    detail = reverse("approvals:request_detail", args=[approval.pk])
+    response = client.post(url, {"reason": "\x00 no longer needed"}, follow=True)
+    assert response.redirect_chain == [(detail, 302)]
+    assert b"Not withdrawn" in response.content
+    approval.refresh_from_db()
+    assert approval.status == RequestStatus.PENDING
+    assert client.post(url, {"reason": "No longer needed"}).status_code == 302
+    approval.refresh_from_db()
+    assert approval.status == RequestStatus.WITHDRAWN
+    assert approval.closed_reason == "No longer needed"
+
+
 def test_policies_page_lists_the_shipped_policies(client, approval) -> None:  # type: ignore[no-untyped-def]
     client.force_login(user_with_roles(Role.AUDITOR))
     page = client.get(reverse("approvals:policies"))
