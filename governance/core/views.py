@@ -37,9 +37,15 @@ def sorted_by(
     sort_fields: Mapping[str, str],
     default_sort: str = "",
 ) -> tuple[QuerySet[Any], str]:
-    """The queryset ordered by `?sort=key` or `?sort=-key`, and the sort applied ("" when
-    none: an unknown key leaves the queryset's own order)."""
+    """The queryset ordered by `?sort=key` or `?sort=-key`, and the sort applied.
+
+    An unknown key counts as none: the default sort applies, and without one ("") the
+    queryset keeps its own order. (Falling back to the queryset's order instead would leave
+    aggregated querysets, which ignore Meta.ordering, unordered and their pages unstable.)
+    """
     sort = request.GET.get("sort", default_sort)
+    if sort.lstrip("-") not in sort_fields:
+        sort = default_sort
     key = sort.lstrip("-")
     if key not in sort_fields:
         return queryset, ""

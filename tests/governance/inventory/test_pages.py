@@ -6,7 +6,12 @@ from django.urls import reverse
 from governance.accounts.roles import Role
 from governance.inventory.models import AISystem, Deployment
 from governance.ledger.models import LedgerEvent
-from tests.factories import DeploymentFactory, ModelVersionFactory, user_with_roles
+from tests.factories import (
+    AISystemFactory,
+    DeploymentFactory,
+    ModelVersionFactory,
+    user_with_roles,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +56,17 @@ def test_csv_export_neutralises_formulas(as_auditor) -> None:  # type: ignore[no
     DeploymentFactory(region='=HYPERLINK("http://evil")')
     body = b"".join(as_auditor.get(reverse("inventory:deployment_list"), {"format": "csv"}))
     assert b"'=HYPERLINK" in body
+
+
+@pytest.mark.parametrize("sort", ["nonsense", "-", ""])
+def test_unknown_sort_key_pages_in_the_default_order(as_auditor, sort) -> None:  # type: ignore[no-untyped-def]
+    AISystemFactory.create_batch(30)  # two pages of 25; the list counts versions per system
+    url = reverse("inventory:system_list")
+    first = as_auditor.get(url, {"sort": sort})
+    second = as_auditor.get(url, {"sort": sort, "page": 2})
+    assert first.context["sort"] == "name" and first.context["page"].object_list.ordered
+    names = [s.name for s in first.context["objects"]] + [s.name for s in second.context["objects"]]
+    assert names == sorted(AISystem.objects.values_list("name", flat=True))
 
 
 def test_anonymous_is_sent_to_login(client) -> None:  # type: ignore[no-untyped-def]
