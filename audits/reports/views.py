@@ -178,7 +178,13 @@ def deployment_reports(request: HttpRequest, pk: str) -> HttpResponse:
 def verify(request: HttpRequest) -> HttpResponse:
     """Public: anyone holding a document may ask whether the organisation issued it."""
     declared = request.META.get("CONTENT_LENGTH") or "0"
-    if request.method == "POST" and declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES + 65536:
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    if (
+        request.method == "POST"
+        and declared.isascii()
+        and declared.isdigit()
+        and int(declared) > MAX_UPLOAD_BYTES + 65536
+    ):
         # Refused before the body is read: the page is public, so no one may fill the disk.
         context = {
             "form": VerifyForm(),

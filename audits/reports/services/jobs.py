@@ -45,7 +45,7 @@ def worker_identity() -> str:
 def claimant_is_gone(token: str) -> bool:
     """True only when the claiming process provably no longer exists (same host, no such pid)."""
     host, _, raw_pid = token.rpartition(":")
-    if host != socket.gethostname() or not raw_pid.isdigit():
+    if host != socket.gethostname() or not (raw_pid.isascii() and raw_pid.isdigit()):
         return False
     pid = int(raw_pid)
     if pid == os.getpid():

@@ -224,3 +224,13 @@ def test_verify_page_refuses_oversized_uploads_before_reading_them(client: Any) 
         CONTENT_LENGTH=str(300 * 1024 * 1024),
     )
     assert page.status_code == 400 and b"larger than 200 MB" in page.content
+
+
+def test_verify_page_treats_a_non_ascii_length_header_as_no_length(client: Any) -> None:
+    page = client.post(
+        reverse("reports:verify"),
+        data=b"x",
+        content_type="multipart/form-data; boundary=x",
+        CONTENT_LENGTH="²",
+    )
+    assert page.status_code in (200, 400)

@@ -129,6 +129,7 @@ def test_claims_of_live_or_remote_workers_are_respected(owner: Any, deployment: 
     report_claim(report_id=report.pk, worker="another-host:1")
     assert report_claim(report_id=report.pk, worker=worker_identity()) is None
     assert not claimant_is_gone("another-host:1")
+    assert not claimant_is_gone(f"{socket.gethostname()}:²")  # not a pid: never "gone"
     assert not claimant_is_gone(worker_identity())
     assert not claimant_is_gone(f"{socket.gethostname()}:1")  # pid 1 is alive
 
