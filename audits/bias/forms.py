@@ -207,3 +207,7 @@ class ExclusionsForm(forms.Form):
             if value:
                 groups[dimension] = value
         return groups
+
+
+class DiscardForm(forms.Form):
+    reason = forms.CharField(required=False, max_length=500)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from audits.bias import engine, selectors, services
 from audits.bias.charts import impact_ratio_chart_svg
 from audits.bias.filters import BiasAuditFilter
-from audits.bias.forms import AuditEditForm, ExclusionsForm, UploadForm
+from audits.bias.forms import AuditEditForm, DiscardForm, ExclusionsForm, UploadForm
 from audits.bias.gate import bias_audit_fresh, needs_independent_audit
 from audits.bias.models import BiasAudit
 from governance.accounts.permissions import Perm, perm_required
@@ -257,10 +257,14 @@ def audit_finalize(request: HttpRequest, pk: str) -> HttpResponse:
 def audit_discard(request: HttpRequest, pk: str) -> HttpResponse:
     audit = selectors.audit_detail(request.user, pk)
     deployment_id = audit.deployment_id
+    form = DiscardForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Not discarded: {' '.join(map(str, form.errors['reason']))}")
+        return redirect("bias:audit_detail", pk=pk)
     discarded = _run_step(
         request,
         lambda: services.bias_audit_discard(
-            audit=audit, actor=request.user, reason=request.POST.get("reason", "")[:500]
+            audit=audit, actor=request.user, reason=form.cleaned_data["reason"]
         ),
         "Draft audit discarded.",
     )

@@ -43,13 +43,11 @@ def sorted_by(
     queryset keeps its own order. (Falling back to the queryset's order instead would leave
     aggregated querysets, which ignore Meta.ordering, unordered and their pages unstable.)
     """
-    sort = request.GET.get("sort", default_sort)
-    if sort.lstrip("-") not in sort_fields:
-        sort = default_sort
-    key = sort.lstrip("-")
-    if key not in sort_fields:
+    requested = request.GET.get("sort", "")
+    sort = requested if requested.lstrip("-") in sort_fields else default_sort
+    path = sort_fields.get(sort.lstrip("-"))
+    if path is None:
         return queryset, ""
-    path = sort_fields[key]
     return queryset.order_by(f"-{path}" if sort.startswith("-") else path, "pk"), sort
 
 

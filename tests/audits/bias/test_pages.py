@@ -212,3 +212,17 @@ def test_chart_escapes_labels_and_draws_the_four_fifths_line() -> None:
     assert "excluded (under 2 %)" in svg
     # The 0.8 line sits at 80 % of the bar width.
     assert 'x1="548.0"' in svg
+
+
+def test_discarding_a_draft_keeps_the_whole_reason_or_refuses_it(browser: Any, user: Any) -> None:
+    from governance.ledger.models import LedgerEvent
+
+    draft = BiasAuditFactory(actor=user)
+    url = reverse("bias:audit_discard", kwargs={"pk": draft.pk})
+    refused = browser.post(url, {"reason": "x" * 501}, follow=True)
+    assert "Not discarded" in refused.content.decode()
+    assert BiasAudit.objects.filter(pk=draft.pk).exists()  # nothing cut short, nothing deleted
+    assert browser.post(url, {"reason": "Wrong file uploaded"}).status_code == 302
+    assert not BiasAudit.objects.filter(pk=draft.pk).exists()
+    event = LedgerEvent.objects.get(action="bias_audit.discarded", subject_id=str(draft.pk))
+    assert event.payload["reason"] == "Wrong file uploaded"
