@@ -1,3 +1,4 @@
+from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
 
@@ -9,4 +10,12 @@ def bare(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"ok": True})
 
 
-urlpatterns = [path("bench/bare/", bare), *product_urls]
+def one_read(request: HttpRequest) -> JsonResponse:
+    """The ceiling for any answer that consults the database: one primary-key read."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT seq FROM ledger_ledgerhead WHERE id = %s", [1])
+        row = cursor.fetchone()
+    return JsonResponse({"seq": row[0] if row else 0})
+
+
+urlpatterns = [path("bench/bare/", bare), path("bench/one-read/", one_read), *product_urls]

@@ -17,10 +17,12 @@ ROOMS = (
 
 api_patterns = [path("", include(f"{module}.api")) for module, _ in ROOMS]
 
+# The API comes first: pipelines call the gate many times a minute, and every pattern tried
+# before a match costs a regular expression.
 urlpatterns = [
+    path("api/v1/", include(api_patterns)),
     path("", include("governance.core.urls")),
     *[path("", include(f"{module}.urls")) for module, _ in ROOMS],
-    path("api/v1/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),

@@ -20,7 +20,7 @@ from governance.approvals.models import ApprovalPolicy, ApprovalRequest, Decisio
 from governance.approvals.services.signoffs import current_stage, signing_refusal
 from governance.core.api import UUIDLookup
 from governance.inventory.choices import DeploymentStatus
-from governance.inventory.selectors import deployments_for
+from governance.inventory.selectors import deployments_for, may_see_deployments
 
 
 class SignOffSerializer(serializers.ModelSerializer):
@@ -255,13 +255,10 @@ def _render_gate(result: GateResult) -> dict[str, Any]:
     return dict(GateSerializer(result).data)
 
 
-def _gate_response(request: Request, deployments: Any) -> Response:
-    # Only the id is read here: the full deployment is loaded when the answer is computed,
-    # not when a kept answer is reused.
-    deployment_id = deployments.values_list("pk", flat=True).first()
-    if deployment_id is None:
-        raise Http404
+def _gate_response(request: Request, deployment_id: Any) -> Response:
     answer = gate_answer(deployment_id, render=_render_gate)
+    if answer is None:
+        raise Http404
     gate_record_answer(deployment_id, answer, asked_by=request.user)
     return Response(answer.payload)
 
@@ -271,7 +268,9 @@ class DeploymentGate(APIView):
 
     @extend_schema(responses=GateSerializer)
     def get(self, request: Request, pk: Any) -> Response:
-        return _gate_response(request, deployments_for(request.user).filter(pk=pk))
+        if not may_see_deployments(request.user):
+            raise Http404
+        return _gate_response(request, pk)
 
 
 class GateLookupSerializer(serializers.Serializer):
@@ -295,16 +294,20 @@ class GateLookup(APIView):
         query = GateLookupSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        return _gate_response(
-            request,
+        deployment_id = (
             deployments_for(request.user)
             .exclude(status=DeploymentStatus.RETIRED)
             .filter(
                 model_version__system__name=data["system"],
                 model_version__version_label=data["version"],
                 environment=data["environment"],
-            ),
+            )
+            .values_list("pk", flat=True)
+            .first()
         )
+        if deployment_id is None:
+            raise Http404
+        return _gate_response(request, deployment_id)
 
 
 class PolicyStageInputSerializer(serializers.Serializer):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 
 from governance.approvals import context
@@ -145,18 +146,34 @@ class GateAnswer:
     approval_id: Any
 
 
+# Finding the deployment and reading the ledger head are one statement: pipelines ask the
+# gate far more often than anything changes, and building two ORM queries cost more than
+# running them.
+_DEPLOYMENT_AND_HEAD_SQL = f"""
+    SELECT d.id, (SELECT h.seq FROM {LedgerHead._meta.db_table} h WHERE h.id = 1)
+    FROM {Deployment._meta.db_table} d WHERE d.id = %s
+"""  # noqa: S608 - table names from the models' metadata, the id is a parameter
+
+
 def gate_answer(
     deployment_id: Any, *, render: Callable[[GateResult], dict[str, Any]]
-) -> GateAnswer:
-    """The gate's answer for pipelines, computed once per recorded change.
+) -> GateAnswer | None:
+    """The gate's answer for pipelines, computed once per recorded change; None if no such
+    deployment.
 
     Every change that can move the gate goes through a service that appends to the ledger,
     so the ledger head's sequence number versions the whole state: an answer kept under
     (deployment, head) stays exact until the next recorded change. Pipelines ask far more
-    often than anything changes, so most answers cost one primary-key read instead of a
-    full evaluation.
+    often than anything changes, so most answers cost one short read instead of a full
+    evaluation.
     """
-    head = LedgerHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
+    pk_value = Deployment._meta.get_field("id").get_db_prep_value(deployment_id, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(_DEPLOYMENT_AND_HEAD_SQL, [pk_value])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    head = row[1] or 0
     key = f"gate-answer:{deployment_id}:{head}"
     now = timezone.now()
     kept = cache.get(key)

@@ -32,8 +32,16 @@ def model_versions_for(user: Any) -> QuerySet[ModelVersion]:
     )
 
 
+def may_see_deployments(user: Any) -> bool:
+    """Deployments are visible all or none; the gate relies on it to look one up by id alone.
+
+    Row-level visibility, if it ever comes, belongs here and in `deployments_for` together.
+    """
+    return can(user, Perm.VIEW)
+
+
 def deployments_for(user: Any) -> QuerySet[Deployment]:
-    if not can(user, Perm.VIEW):
+    if not may_see_deployments(user):
         return Deployment.objects.none()
     return Deployment.objects.select_related(
         "model_version__system", "created_by", "rollback_target__model_version"

@@ -143,6 +143,37 @@ def test_gate_query_count_is_constant(api, django_assert_max_num_queries) -> Non
         assert client.get(f"/api/v1/deployments/{other.pk}/gate/").json()["allowed"] is True
 
 
+def test_a_pipeline_asking_again_costs_three_queries(django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    # The token with its user and roles; the deployment with the ledger head; the decision.
+    from rest_framework.test import APIClient
+
+    from governance.accounts.services import api_token_create
+
+    deployment, requester, _ = ready_deployment("II")
+    approve_fully(services.approval_request_create(deployment=deployment, actor=requester))
+    client = APIClient()
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Token {api_token_create(user=user_with_roles(Role.AUDITOR))}"
+    )
+    url = f"/api/v1/deployments/{deployment.pk}/gate/"
+    assert client.get(url).json()["allowed"] is True
+    with django_assert_num_queries(3):
+        assert client.get(url).json()["allowed"] is True
+    assert GateDecision.objects.filter(deployment=deployment).count() == 2
+
+
+def test_the_gate_refuses_unknown_deployments_and_users_without_roles(api) -> None:  # type: ignore[no-untyped-def]
+    import uuid
+
+    deployment, requester, _ = ready_deployment("I")
+    approve_fully(services.approval_request_create(deployment=deployment, actor=requester))
+    auditor = api(user_with_roles(Role.AUDITOR))
+    assert auditor.get(f"/api/v1/deployments/{uuid.uuid4()}/gate/").status_code == 404
+    roleless = api(user_with_roles())
+    assert roleless.get(f"/api/v1/deployments/{deployment.pk}/gate/").status_code == 403
+    assert not GateDecision.objects.exists()
+
+
 def test_a_reused_gate_answer_never_outlives_a_recorded_change(api) -> None:  # type: ignore[no-untyped-def]
     from governance.inventory.services import deployment_update
 

@@ -63,3 +63,26 @@ def test_production_refuses_debug(tmp_path) -> None:  # type: ignore[no-untyped-
 def test_a_malformed_variable_is_named_at_start_up(tmp_path) -> None:  # type: ignore[no-untyped-def]
     result = _manage("check", LOGIN_FAILURE_LIMIT="many", GOVERNANCE_VAR_DIR=str(tmp_path))
     assert result.returncode != 0 and "LOGIN_FAILURE_LIMIT must be an integer" in result.stderr
+
+
+def _database_options(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DATABASES['default'].get('OPTIONS'))",
+        GOVERNANCE_VAR_DIR=str(tmp_path),
+        **env,
+    )
+
+
+def test_postgresql_prepares_statements_unless_told_not_to(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = "postgres://governance@db.example.com:5432/governance"
+    prepared = _database_options(tmp_path, DATABASE_URL=url)
+    assert "'server_side_binding': True" in prepared.stdout, prepared.stderr
+    assert "'prepare_threshold': 5" in prepared.stdout
+    plain = _database_options(tmp_path, DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="false")
+    assert plain.returncode == 0 and "server_side_binding" not in plain.stdout, plain.stderr
+    embedded = _database_options(tmp_path)
+    assert "server_side_binding" not in embedded.stdout, embedded.stderr
+    wrong = _database_options(tmp_path, DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="maybe")
+    assert wrong.returncode != 0 and "DATABASE_PREPARED_STATEMENTS" in wrong.stderr
