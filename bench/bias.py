@@ -77,7 +77,7 @@ def child_audit(path: str) -> dict[str, object]:
     from bench.common import setup_django
 
     setup_django()
-    from audits.bias import analysis, engine
+    from audits.bias import analysis, counting, engine
 
     mapping = engine.ColumnMapping(("sex", "race_ethnicity"), {"selected": "selected"})
 
@@ -85,7 +85,7 @@ def child_audit(path: str) -> dict[str, object]:
         with open(source, "rb") as stream:
             facts = engine.inspect_file(stream, max_bytes=1 << 40)
         engine.check_mapping(mapping, facts.header, "selection", "rows")
-        counts = engine.count_file(
+        counts = counting.count_file(
             source, mapping=mapping, audit_type="selection", data_format="rows"
         )
         figures, _ = analysis.analyse(

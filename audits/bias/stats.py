@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from scipy.stats import fisher_exact
-
 FOUR_FIFTHS = Fraction(4, 5)
 
 
@@ -82,6 +80,9 @@ def two_proportion_z(x1: int, n1: int, x2: int, n2: int) -> tuple[float | None, 
 def fisher_p(x1: int, n1: int, x2: int, n2: int) -> float | None:
     if n1 == 0 or n2 == 0:
         return None
+    # scipy takes a second and tens of megabytes to import; only audit computations need it.
+    from scipy.stats import fisher_exact
+
     result: Any = fisher_exact([[x1, n1 - x1], [x2, n2 - x2]], alternative="two-sided")
     return float(result.pvalue)
 

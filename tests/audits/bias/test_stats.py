@@ -19,7 +19,7 @@ from fairlearn.metrics import (
 )
 from scipy.stats import chi2_contingency, fisher_exact
 
-from audits.bias import analysis, engine, stats
+from audits.bias import analysis, counting, engine, stats
 from audits.bias.engine import ColumnMapping
 
 
@@ -135,7 +135,7 @@ def _generated_classification(seed: int = 7, n: int = 6000) -> pd.DataFrame:
 def test_parity_and_equalized_odds_equal_fairlearn_on_a_generated_dataset() -> None:
     frame = _generated_classification()
     data = io.BytesIO(frame.to_csv(index=False).encode())
-    counts = engine.count_file(
+    counts = counting.count_file(
         data,
         mapping=ColumnMapping(("sex", "race"), {"label": "label", "prediction": "prediction"}),
         audit_type="classification",
