@@ -13,16 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import queue
-import threading
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import pydyf
-from django.db import connection, connections
+from django.db import connection
 from django.template.loader import render_to_string
 from weasyprint import HTML, Attachment
 
@@ -30,6 +28,7 @@ from audits.reports.fetcher import BASE_URL, ReportURLFetcher
 from audits.reports.sections import AttachmentProducer, section_by_key
 from audits.reports.snapshot import EVIDENCE_NAME
 from governance.core.canonical import sha256_hex
+from governance.core.read_ahead import read_ahead
 
 PDF_VARIANT = "pdf/a-3b"
 PRECOMPRESS = 256 * 1024  # attachments larger than this are compressed ahead (bytes)
@@ -97,50 +96,7 @@ class _Prepared:
         return f"precompressed attachment {self.md5}".encode()
 
 
-_DONE = object()
-
-
-def _read_ahead(produce: AttachmentProducer, depth: int = 4) -> Iterator[bytes]:
-    """The producer's chunks, read by a thread of their own while the caller works on the
-    previous ones: reading (a database COPY) and compressing and hashing (which release the
-    GIL) then overlap instead of taking turns."""
-    chunks: queue.Queue[Any] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def offer(item: Any) -> bool:
-        while not stop.is_set():
-            try:
-                chunks.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def read() -> None:
-        try:
-            for chunk in produce():
-                if not offer(chunk):
-                    return
-            offer(_DONE)
-        except BaseException as exc:  # handed to the consumer, which raises it
-            offer(exc)
-        finally:
-            # The reader has its own database connection; it ends with the thread.
-            connections.close_all()
-
-    reader = threading.Thread(target=read, name="attachment-reader", daemon=True)
-    reader.start()
-    try:
-        while (item := chunks.get()) is not _DONE:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        reader.join()
-
-
-def _prepare(source: bytes | AttachmentProducer, *, read_ahead: bool = False) -> _Prepared:
+def _prepare(source: bytes | AttachmentProducer, *, read_ahead_wanted: bool = False) -> _Prepared:
     """Read an attachment once: its MD5 and, when large, its compressed form, each chunk
     hashed and compressed as it arrives from the producer."""
     digest = hashlib.md5(usedforsecurity=False)
@@ -151,7 +107,7 @@ def _prepare(source: bytes | AttachmentProducer, *, read_ahead: bool = False) ->
     if isinstance(source, bytes):
         chunks: Iterable[bytes] = [source]
     else:
-        chunks = _read_ahead(source) if read_ahead else source()
+        chunks = read_ahead(source) if read_ahead_wanted else source()
     for chunk in chunks:
         size += len(chunk)
         digest.update(chunk)
@@ -219,7 +175,7 @@ def render_pdf(
     in_transaction = connection.in_atomic_block
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = {
-            name: pool.submit(_prepare, source, read_ahead=callable(source))
+            name: pool.submit(_prepare, source, read_ahead_wanted=callable(source))
             for name, source in sources.items()
             if not (in_transaction and callable(source))
         }

@@ -1,6 +1,7 @@
 """Streams the whole chain in fixed-size pages and checks every link.
 
-Memory stays constant: only one page of rows and the previous hash are held. Timestamps are
+Memory stays constant: at most three pages of rows (the one being hashed and two read
+ahead) and the previous hash are held. Timestamps are
 formatted by the database itself (PostgreSQL) or fixed up from SQLite's text, so the loop
 does no datetime work per event.
 """
@@ -14,6 +15,7 @@ from typing import Any
 
 from django.db import connections
 
+from governance.core.read_ahead import read_ahead
 from governance.ledger.chain import event_canonical, event_hash
 from governance.ledger.models import GENESIS_HASH
 
@@ -77,7 +79,11 @@ def verify_chain(
     def result(ok: bool, bad: int | None, message: str) -> VerifyResult:
         return VerifyResult(ok, expected_seq - 1, prev, bad, message, time.perf_counter() - started)
 
-    for rows in _pages(using):
+    # Outside a transaction the next page is read while this one is hashed; inside one (a
+    # caller's uncommitted rows) another connection would not see them, so pages come inline.
+    inline = connections[using].in_atomic_block
+    pages = _pages(using) if inline else read_ahead(lambda: _pages(using), depth=2)
+    for rows in pages:
         for seq, ts, actor_id, actor_name, action, stype, sid, dep, data, prev_hash, digest in rows:
             if seq != expected_seq:
                 return result(

@@ -139,3 +139,33 @@ def test_verify_streams_across_pages(monkeypatch) -> None:  # type: ignore[no-un
     result = verify.verify_chain(progress=pages.append)
     assert result.ok and result.event_count == 30
     assert pages == [7, 14, 21, 28, 30]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verification_outside_a_transaction_reads_ahead_and_still_names_the_bad_event(
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    import threading
+
+    from django.db import transaction
+
+    from governance.ledger import verify
+
+    monkeypatch.setattr(verify, "PAGE_SIZE", 5)
+    calls: list[int] = []
+    real = verify.read_ahead
+
+    def counted(produce, *, depth):  # type: ignore[no-untyped-def]
+        calls.append(depth)
+        return real(produce, depth=depth)
+
+    monkeypatch.setattr(verify, "read_ahead", counted)
+    _append(23)
+    assert verify.verify_chain().ok and calls == [2]
+    with transaction.atomic():
+        _raw("UPDATE ledger_ledgerevent SET data = %s WHERE seq = 17", ['{"n":99}'])
+    threads = threading.active_count()
+    result = verify.verify_chain()
+    assert not result.ok and result.first_bad_seq == 17 and "altered" in result.message
+    # Stopping at event 17 also stopped the reader, which had pages still to read.
+    assert threading.active_count() == threads
