@@ -178,7 +178,8 @@ on {machine()}, PostgreSQL 127.0.0.1, one run.
 
 Appends are serialised on the ledger head row, so 8 writers queue rather than fork the
 chain; their combined rate is bounded by one commit at a time. Verification reads pages of
-20,000 rows by sequence number, so its memory is one page whatever the chain length.
+20,000 rows by sequence number, a thread reading the next while this one is hashed, so its
+memory is at most three pages whatever the chain length.
 """,
     )
 
