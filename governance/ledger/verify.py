@@ -1,9 +1,8 @@
 """Streams the whole chain in fixed-size pages and checks every link.
 
 Memory stays constant: at most three pages of rows (the one being hashed and two read
-ahead) and the previous hash are held. Timestamps are
-formatted by the database itself (PostgreSQL) or fixed up from SQLite's text, so the loop
-does no datetime work per event.
+ahead) and the previous hash are held. Timestamps are formatted by the database itself
+(PostgreSQL) or fixed up from SQLite's text, so the loop does no datetime work per event.
 """
 
 from __future__ import annotations
