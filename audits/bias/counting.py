@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import pyarrow as pa
@@ -214,11 +214,16 @@ def _row_error(source: Any, index: int, column: str, value: str, problem: str) -
     )
 
 
-def _first_bad(values: pa.Array, ok: pa.Array) -> int | None:
+def _refuse_first_bad(
+    values: pa.Array, ok: pa.Array, column: str, source: Any, problem: Callable[[str], str]
+) -> None:
+    """Raise for the first value that is not `ok`, naming its line; `problem` words it."""
     ok = pc.fill_null(ok, False)
     if pc.all(ok).as_py():
-        return None
-    return int(pc.index(ok, False).as_py())
+        return
+    bad = int(pc.index(ok, False).as_py())
+    value = values[bad].as_py() or ""
+    raise _row_error(source, bad, column, value, problem(value))
 
 
 def _binary_column(table: pa.Table, column: str, source: Any) -> pa.Array:
@@ -227,34 +232,29 @@ def _binary_column(table: pa.Table, column: str, source: Any) -> pa.Array:
         return pc.cast(raw, pa.int64())
     values = pc.utf8_trim_whitespace(raw)
     ok = pc.is_in(values, value_set=pa.array(["0", "1"]))
-    bad = _first_bad(values, ok)
-    if bad is not None:
-        raise _row_error(source, bad, column, values[bad].as_py(), "is not 0 or 1")
+    _refuse_first_bad(values, ok, column, source, lambda _: "is not 0 or 1")
     return pc.cast(values, pa.int64())
 
 
 def _number_column(table: pa.Table, column: str, source: Any) -> pa.Array:
     values = pc.utf8_trim_whitespace(table[column])
     ok = pc.match_substring_regex(values, NUMBER_RE)
-    bad = _first_bad(values, ok)
-    if bad is not None:
-        raise _row_error(source, bad, column, values[bad].as_py(), "is not a number")
+    _refuse_first_bad(values, ok, column, source, lambda _: "is not a number")
     return pc.cast(values, pa.float64())
+
+
+def _count_problem(value: str) -> str:
+    if re.fullmatch(r"-\s*\d+", value):
+        return "is negative; a count cannot be"
+    if re.fullmatch(r"\d+", value):
+        return "is too large for a count of people"
+    return "is not a whole number"
 
 
 def _counts_column(table: pa.Table, column: str, source: Any) -> pa.Array:
     values = pc.utf8_trim_whitespace(table[column])
     ok = pc.match_substring_regex(values, COUNT_RE)
-    bad = _first_bad(values, ok)
-    if bad is not None:
-        value = values[bad].as_py()
-        if re.fullmatch(r"-\s*\d+", value or ""):
-            problem = "is negative; a count cannot be"
-        elif re.fullmatch(r"\d+", value or ""):
-            problem = "is too large for a count of people"
-        else:
-            problem = "is not a whole number"
-        raise _row_error(source, bad, column, value, problem)
+    _refuse_first_bad(values, ok, column, source, _count_problem)
     return pc.cast(values, pa.int64())
 
 

@@ -205,6 +205,24 @@ BAD_FILES: list[tuple[str, bytes, dict[str, Any], str]] = [
         "Line 3, column 'applicants': '-3' is negative",
     ),
     (
+        "count too large",
+        _csv(
+            [("F", "A", 10, 2), ("M", "B", 10**16, 0)],
+            header="sex,race_ethnicity,applicants,selected",
+        ),
+        {"data_format": "counts"},
+        "Line 3, column 'applicants': '10000000000000000' is too large for a count of people",
+    ),
+    (
+        "fractional count",
+        _csv(
+            [("F", "A", 10, 2), ("M", "B", 10, 2.5)],
+            header="sex,race_ethnicity,applicants,selected",
+        ),
+        {"data_format": "counts"},
+        "Line 3, column 'selected': '2.5' is not a whole number",
+    ),
+    (
         "selected over applicants",
         _csv(
             [("F", "A", 10, 2), ("M", "B", 10, 12)], header="sex,race_ethnicity,applicants,selected"

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
 import shutil
 import subprocess
 import zipfile
@@ -94,8 +95,12 @@ def test_every_dossier_in_the_bundle_is_an_issued_report(bundle: Any) -> None:
             assert hashlib.sha256(evidence).hexdigest() == result.report.evidence_sha256
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
 def test_manifest_signature_checks_with_openssl(bundle: Any, tmp_path: Path) -> None:
+    if shutil.which("openssl") is None:
+        # The regulator's own check; CI installs openssl, so there it must run.
+        if os.environ.get("CI") == "true":
+            pytest.fail("openssl not found (CI=true: the regulator's check must run)")
+        pytest.skip("needs the openssl command")
     _, archive = bundle
     archive.extractall(tmp_path)
     command = [
