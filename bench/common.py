@@ -95,3 +95,21 @@ def write_section(name: str, markdown: str) -> None:
     )
     RESULTS.write_text(text)
     print(markdown)
+
+
+def gunicorn(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """The product's WSGI app under gunicorn with 2 sync workers, on loopback."""
+    return subprocess.Popen(
+        [
+            str(Path(PYTHON).parent / "gunicorn"),
+            "governance.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )

@@ -18,4 +18,17 @@ def one_read(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"seq": row[0] if row else 0})
 
 
-urlpatterns = [path("bench/bare/", bare), path("bench/one-read/", one_read), *product_urls]
+def one_insert(request: HttpRequest) -> JsonResponse:
+    """What waiting for the disk costs: one row inserted and committed synchronously."""
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO bench_insert (at) VALUES (now()) RETURNING id")
+        row = cursor.fetchone()
+    return JsonResponse({"id": row[0]})
+
+
+urlpatterns = [
+    path("bench/bare/", bare),
+    path("bench/one-read/", one_read),
+    path("bench/one-insert/", one_insert),
+    *product_urls,
+]

@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import seed_large
-from bench.common import PYTHON, ROOT, machine, migrate, setup_django, write_section
+from bench.common import PYTHON, ROOT, gunicorn, machine, migrate, setup_django, write_section
 
 PORT = 8771
 TARGET_MS = 300
@@ -142,20 +142,7 @@ def _serve(url: str) -> subprocess.Popen[bytes]:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "WARNING",
     }
-    return subprocess.Popen(
-        [
-            str(Path(PYTHON).parent / "gunicorn"),
-            "governance.wsgi",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            "2",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    return gunicorn(PORT, env)
 
 
 def main() -> None:

@@ -50,7 +50,9 @@ class HashedTokenAuthentication(TokenAuthentication):
         # Fills the `roles` cached property, so permission checks ask no further query.
         user.__dict__["roles"] = frozenset(row.granted_role for row in rows if row.granted_role)
         token_pk = ApiToken._meta.get_field("id").to_python(user.token_id)
-        token = ApiToken.from_db(ApiToken.objects.db, ["id", "user_id"], [token_pk, user.pk])
+        token = ApiToken.from_db(
+            ApiToken.objects.db, ["id", "user_id", "key_hash"], [token_pk, user.pk, digest]
+        )
         token.user = user
         if user.token_use_unrecorded:
             ApiToken.objects.filter(pk=token_pk).update(last_used_at=now)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -14,8 +14,8 @@ from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
 from governance.accounts.permissions import Perm
-from governance.approvals import selectors, services
-from governance.approvals.gate import GateResult, gate_answer, gate_record_answer
+from governance.approvals import gate_replay, selectors, services
+from governance.approvals.gate import GateAnswer, GateResult, gate_answer, gate_record_answer
 from governance.approvals.models import ApprovalPolicy, ApprovalRequest, Decision, SignOff
 from governance.approvals.services.signoffs import current_stage, signing_refusal
 from governance.core.api import UUIDLookup
@@ -255,16 +255,51 @@ def _render_gate(result: GateResult) -> dict[str, Any]:
     return dict(GateSerializer(result).data)
 
 
+class GateResponse(Response):
+    """The gate's answer, carrying what GateView.dispatch keeps for a replay."""
+
+    def __init__(self, answer: GateAnswer) -> None:
+        super().__init__(answer.payload)
+        self.answer = answer
+
+
 def _gate_response(request: Request, deployment_id: Any) -> Response:
     answer = gate_answer(deployment_id, render=_render_gate)
     if answer is None:
         raise Http404
     gate_record_answer(deployment_id, answer, asked_by=request.user)
-    return Response(answer.payload)
+    return GateResponse(answer)
 
 
-class DeploymentGate(APIView):
+class GateView(APIView):
+    """Replays the answer a pipeline got last time when nothing has changed since.
+
+    Authentication, the permission checks and the evaluation all run on the full path; what
+    a replay skips is guarded by one statement (see governance/approvals/gate_replay.py).
+    """
+
+    def asked(self, request: HttpRequest, kwargs: dict[str, Any]) -> tuple[str, ...] | None:
+        raise NotImplementedError
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        asked = self.asked(request, kwargs)
+        question = gate_replay.question_for(request, asked) if asked is not None else None
+        if question is not None:
+            replayed = gate_replay.replay(question)
+            if replayed is not None:
+                return replayed
+        response = super().dispatch(request, *args, **kwargs)
+        if question is not None and isinstance(response, GateResponse):
+            response.render()
+            gate_replay.keep(question, response.answer, request=self.request, response=response)
+        return response
+
+
+class DeploymentGate(GateView):
     """May this deployment go live now? 200 with `allowed` and the reasons when it may not."""
+
+    def asked(self, request: HttpRequest, kwargs: dict[str, Any]) -> tuple[str, ...] | None:
+        return ("deployment", str(kwargs["pk"]))
 
     @extend_schema(responses=GateSerializer)
     def get(self, request: Request, pk: Any) -> Response:
@@ -279,8 +314,16 @@ class GateLookupSerializer(serializers.Serializer):
     environment = serializers.CharField(max_length=63)
 
 
-class GateLookup(APIView):
+class GateLookup(GateView):
     """The gate by AI system name, model version label and environment (for pipelines)."""
+
+    def asked(self, request: HttpRequest, kwargs: dict[str, Any]) -> tuple[str, ...] | None:
+        names = ("system", "version", "environment")
+        if sorted(request.GET) != sorted(names) or any(
+            len(request.GET.getlist(name)) != 1 for name in names
+        ):
+            return None
+        return ("lookup", *(request.GET[name] for name in names))
 
     @extend_schema(
         parameters=[
@@ -374,6 +417,12 @@ router = SimpleRouter()
 router.register("approval-requests", ApprovalRequestViewSet, basename="approval-request")
 router.register("approval-policies", PolicyViewSet, basename="approval-policy")
 
+# Included ahead of every other API route (governance/urls.py).
+gate_urlpatterns = [
+    path("deployments/<uuid:pk>/gate/", DeploymentGate.as_view(), name="deployment-gate"),
+    path("gate/", GateLookup.as_view(), name="gate"),
+]
+
 urlpatterns = [
     *router.urls,
     path(
@@ -381,6 +430,4 @@ urlpatterns = [
         DeploymentApprovalRequests.as_view(),
         name="deployment-approval-requests",
     ),
-    path("deployments/<uuid:pk>/gate/", DeploymentGate.as_view(), name="deployment-gate"),
-    path("gate/", GateLookup.as_view(), name="gate"),
 ]

@@ -144,6 +144,8 @@ class GateAnswer:
     reasons: list[str]
     fingerprint: str
     approval_id: Any
+    head: int = 0  # the ledger head's sequence number the answer was computed at
+    until: float = 0.0  # POSIX time after which the answer must be computed again
 
 
 # Finding the deployment and reading the ledger head are one statement: pipelines ask the
@@ -181,17 +183,19 @@ def gate_answer(
         return kept[1]
     deployment = Deployment.objects.select_related("model_version__system").get(pk=deployment_id)
     result = gate_evaluate(deployment, now=now)
+    until = now + dt.timedelta(seconds=GATE_ANSWER_SECONDS)
+    if result.expires_at is not None and result.expires_at > now:
+        until = min(until, result.expires_at)
     answer = GateAnswer(
         payload=render(result),
         allowed=result.allowed,
         reasons=result.reasons,
         fingerprint=result.fingerprint,
         approval_id=result.approval.pk if result.approval is not None else None,
+        head=head,
+        until=until.timestamp(),
     )
-    until = now + dt.timedelta(seconds=GATE_ANSWER_SECONDS)
-    if result.expires_at is not None and result.expires_at > now:
-        until = min(until, result.expires_at)
-    cache.set(key, (until.timestamp(), answer), timeout=GATE_ANSWER_SECONDS)
+    cache.set(key, (answer.until, answer), timeout=GATE_ANSWER_SECONDS)
     return answer
 
 

@@ -143,11 +143,13 @@ def test_gate_query_count_is_constant(api, django_assert_max_num_queries) -> Non
         assert client.get(f"/api/v1/deployments/{other.pk}/gate/").json()["allowed"] is True
 
 
-def test_a_pipeline_asking_again_costs_three_queries(django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_a_known_answer_costs_three_queries_on_the_full_path(django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
     # The token with its user and roles; the deployment with the ledger head; the decision.
+    # (A pipeline asking the same again is answered by a replay: test_gate_replay.py.)
     from rest_framework.test import APIClient
 
     from governance.accounts.services import api_token_create
+    from governance.approvals import gate_replay
 
     deployment, requester, _ = ready_deployment("II")
     approve_fully(services.approval_request_create(deployment=deployment, actor=requester))
@@ -157,6 +159,7 @@ def test_a_pipeline_asking_again_costs_three_queries(django_assert_num_queries) 
     )
     url = f"/api/v1/deployments/{deployment.pk}/gate/"
     assert client.get(url).json()["allowed"] is True
+    gate_replay.forget_all()
     with django_assert_num_queries(3):
         assert client.get(url).json()["allowed"] is True
     assert GateDecision.objects.filter(deployment=deployment).count() == 2

@@ -1,0 +1,208 @@
+"""A pipeline asking the same question again gets the kept answer for one statement, and
+only while the token, its user and everything recorded are as they were."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from governance.accounts.models import ApiToken, User
+from governance.accounts.roles import Role
+from governance.accounts.services import api_token_create, api_token_revoke, user_roles_set
+from governance.approvals import gate_replay, services
+from governance.approvals.models import GateDecision
+from governance.inventory.services import deployment_update
+from tests.factories import user_with_roles
+from tests.factories.approvals import approve_fully, ready_deployment
+
+pytestmark = pytest.mark.django_db
+
+
+def _approved_deployment(tier: str = "II") -> tuple[Any, User]:
+    deployment, requester, _ = ready_deployment(tier)
+    approve_fully(services.approval_request_create(deployment=deployment, actor=requester))
+    return deployment, requester
+
+
+def _pipeline(user: User) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user)}")
+    return client
+
+
+def _decisions(deployment: Any) -> list[tuple[Any, ...]]:
+    return list(
+        GateDecision.objects.filter(deployment=deployment)
+        .order_by("id")
+        .values_list("asked_by_id", "allowed", "reasons", "fingerprint", "approval_id")
+    )
+
+
+def test_asking_again_costs_one_statement_and_gives_and_records_the_same_answer(
+    django_assert_num_queries,
+) -> None:  # type: ignore[no-untyped-def]
+    deployment, _ = _approved_deployment()
+    pipeline = _pipeline(user_with_roles(Role.AUDITOR))
+    url = f"/api/v1/deployments/{deployment.pk}/gate/"
+    first = pipeline.get(url)
+    assert first.json()["allowed"] is True
+    with django_assert_num_queries(1):
+        again = pipeline.get(url)
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert dict(again.headers) == dict(first.headers)
+    first_record, replayed_record = _decisions(deployment)
+    assert replayed_record == first_record
+    assert replayed_record[0] is not None and replayed_record[1] is True
+
+
+def test_a_closed_gate_is_replayed_with_its_reasons(django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    deployment, _, _ = ready_deployment("II")
+    pipeline = _pipeline(user_with_roles(Role.AUDITOR))
+    url = f"/api/v1/deployments/{deployment.pk}/gate/"
+    first = pipeline.get(url).json()
+    assert first["allowed"] is False and first["reasons"]
+    with django_assert_num_queries(1):
+        assert pipeline.get(url).json() == first
+    replayed = GateDecision.objects.filter(deployment=deployment).order_by("id").last()
+    assert replayed is not None and replayed.reasons == first["reasons"]
+    assert replayed.allowed is False and replayed.approval_id is None
+
+
+def test_the_lookup_by_name_is_replayed_too(django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    deployment, _ = _approved_deployment()
+    pipeline = _pipeline(user_with_roles(Role.AUDITOR))
+    query = {
+        "system": deployment.model_version.system.name,
+        "version": deployment.model_version.version_label,
+        "environment": deployment.environment,
+    }
+    first = pipeline.get("/api/v1/gate/", query)
+    assert first.json()["allowed"] is True
+    with django_assert_num_queries(1):
+        assert pipeline.get("/api/v1/gate/", query).content == first.content
+    # A different question is not answered from the kept one.
+    assert pipeline.get("/api/v1/gate/", {**query, "environment": "elsewhere"}).status_code == 404
+
+
+def test_a_recorded_change_is_seen_on_the_very_next_call() -> None:
+    deployment, requester = _approved_deployment()
+    pipeline = _pipeline(user_with_roles(Role.AUDITOR))
+    url = f"/api/v1/deployments/{deployment.pk}/gate/"
+    assert pipeline.get(url).json()["allowed"] is True
+    deployment_update(deployment=deployment, actor=requester, fields={"region": "us-east-1"})
+    body = pipeline.get(url).json()
+    assert body["allowed"] is False
+    assert any("invalidated" in reason for reason in body["reasons"]), body["reasons"]
+    assert [allowed for _, allowed, *_ in _decisions(deployment)] == [True, False]
+
+
+def test_a_revoked_token_is_refused_on_the_very_next_call() -> None:
+    deployment, _ = _approved_deployment()
+    auditor = user_with_roles(Role.AUDITOR)
+    pipeline = _pipeline(auditor)
+    url = f"/api/v1/deployments/{deployment.pk}/gate/"
+    assert pipeline.get(url).status_code == 200
+    api_token_revoke(token=ApiToken.objects.get(user=auditor), actor=auditor)
+    assert pipeline.get(url).status_code == 401
+    assert len(_decisions(deployment)) == 1
+
+
+def test_a_token_or_user_switched_off_behind_the_ledgers_back_is_still_refused() -> None:
+    # The replay reads the token and the user themselves, not only the ledger head.
+    deployment, _ = _approved_deployment()
+    auditor = user_with_roles(Role.AUDITOR)
+    pipeline = _pipeline(auditor)
+    url = f"/api/v1/deployments/{deployment.pk}/gate/"
+    assert pipeline.get(url).status_code == 200
+    User.objects.filter(pk=auditor.pk).update(is_active=False)
+    assert pipeline.get(url).status_code == 401
+    User.objects.filter(pk=auditor.pk).update(is_active=True)
+    assert pipeline.get(url).status_code == 200
+    ApiToken.objects.filter(user=auditor).update(revoked_at=timezone.now())
+    assert pipeline.get(url).status_code == 401
+    assert len(_decisions(deployment)) == 2
+
+
+def test_losing_the_role_that_let_a_caller_see_deployments_is_seen_on_the_next_call() -> None:
+    deployment, _ = _approved_deployment()
+    auditor = user_with_roles(Role.AUDITOR)
+    pipeline = _pipeline(auditor)
+    url = f"/api/v1/deployments/{deployment.pk}/gate/"
+    assert pipeline.get(url).status_code == 200
+    user_roles_set(user=auditor, roles=[], actor=user_with_roles(Role.ADMIN))
+    assert pipeline.get(url).status_code == 403
+    assert len(_decisions(deployment)) == 1
+
+
+def test_a_kept_answer_is_not_replayed_after_its_time(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    deployment, _ = _approved_deployment()
+    pipeline = _pipeline(user_with_roles(Role.AUDITOR))
+    url = f"/api/v1/deployments/{deployment.pk}/gate/"
+    pipeline.get(url)
+    later = time.time() + 61
+    monkeypatch.setattr(time, "time", lambda: later)
+    with CaptureQueriesContext(connection) as queries:
+        assert pipeline.get(url).json()["allowed"] is True
+    assert "FROM accounts_apitoken t" in queries.captured_queries[0]["sql"]  # the full path
+    assert len(_decisions(deployment)) == 2
+
+
+def test_callers_without_a_token_always_take_the_full_path(api, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    deployment, _ = _approved_deployment()
+    browser = api(user_with_roles(Role.AUDITOR))
+    url = f"/api/v1/deployments/{deployment.pk}/gate/"
+    browser.get(url)
+    with django_assert_num_queries(2):  # deployment with head, decision (user forced)
+        assert browser.get(url).json()["allowed"] is True
+
+
+def test_the_oldest_kept_answers_make_room(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(gate_replay, "KEPT_ANSWERS_MAX", 2)
+    gate_replay.forget_all()
+    deployments = [_approved_deployment("I")[0] for _ in range(3)]
+    pipeline = _pipeline(user_with_roles(Role.AUDITOR))
+    for deployment in deployments:
+        pipeline.get(f"/api/v1/deployments/{deployment.pk}/gate/")
+    kept = [question[-1] for question in gate_replay._kept]
+    assert kept == [str(deployment.pk) for deployment in deployments[1:]]
+
+
+@pytest.mark.postgres
+def test_a_replay_never_relaxes_the_commit_of_an_enclosing_transaction() -> None:
+    deployment, _ = _approved_deployment()
+    pipeline = _pipeline(user_with_roles(Role.AUDITOR))
+    url = f"/api/v1/deployments/{deployment.pk}/gate/"
+    pipeline.get(url)
+    with transaction.atomic():
+        assert pipeline.get(url).status_code == 200
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"
+    assert len(_decisions(deployment)) == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_replayed_decision_alone_commits_without_waiting(
+    settings,
+) -> None:  # type: ignore[no-untyped-def]
+    deployment, _ = _approved_deployment()
+    pipeline = _pipeline(user_with_roles(Role.AUDITOR))
+    url = f"/api/v1/deployments/{deployment.pk}/gate/"
+    pipeline.get(url)
+    assert "set_config('synchronous_commit', 'off', true)" in gate_replay._replay_sql()
+    assert pipeline.get(url).status_code == 200
+    with connection.cursor() as cursor:  # the setting ended with the statement's transaction
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+    settings.GATE_DECISIONS_ASYNC_COMMIT = False
+    assert "synchronous_commit" not in gate_replay._replay_sql()
+    assert pipeline.get(url).status_code == 200
+    assert len(_decisions(deployment)) == 3
