@@ -54,6 +54,16 @@ def _isolated_media(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _no_kept_gate_answers() -> Iterator[None]:
+    # Kept gate answers live in the process; each test starts and ends without any.
+    from governance.approvals import gate_replay
+
+    gate_replay.forget_all()
+    yield
+    gate_replay.forget_all()
+
+
 @pytest.fixture
 def rf() -> RequestFactory:
     return RequestFactory()

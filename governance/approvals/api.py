@@ -284,12 +284,21 @@ class GateView(APIView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         asked = self.asked(request, kwargs)
         question = gate_replay.question_for(request, asked) if asked is not None else None
+        head_before = None
         if question is not None:
             replayed = gate_replay.replay(question)
             if replayed is not None:
                 return replayed
+            # Read before authentication: the answer is kept only if nothing was recorded
+            # while the caller was authenticated, their roles checked and the answer made,
+            # so a role lost in the meantime cannot ride on a kept answer.
+            head_before = gate_replay.ledger_head()
         response = super().dispatch(request, *args, **kwargs)
-        if question is not None and isinstance(response, GateResponse):
+        if (
+            question is not None
+            and isinstance(response, GateResponse)
+            and response.answer.head == head_before
+        ):
             response.render()
             gate_replay.keep(question, response.answer, request=self.request, response=response)
         return response
@@ -299,6 +308,8 @@ class DeploymentGate(GateView):
     """May this deployment go live now? 200 with `allowed` and the reasons when it may not."""
 
     def asked(self, request: HttpRequest, kwargs: dict[str, Any]) -> tuple[str, ...] | None:
+        if request.GET:  # e.g. ?format=, which the full path answers with its own error
+            return None
         return ("deployment", str(kwargs["pk"]))
 
     @extend_schema(responses=GateSerializer)

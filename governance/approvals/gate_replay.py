@@ -13,15 +13,19 @@ identical question is answered by one statement that records the decision only i
   decision and the answer made at that head both still hold.
 
 If the statement records nothing, the kept answer is dropped and the full path answers, so
-a replay can never say anything the full path would not say at that moment. Answers are
+a replay can never say anything the full path would not say at that moment. An answer is
+kept only if the ledger head read before authentication is the one the answer was computed
+at, so nothing recorded while the caller was being checked can hide behind it. Answers are
 also kept no longer than the full path's own reuse allows (an approval's expiry, a minute).
 
 On PostgreSQL the replayed decision commits asynchronously (`synchronous_commit` off for
 that one statement's transaction; `GATE_DECISIONS_ASYNC_COMMIT=false` turns it off): the
 commit no longer waits for the disk flush, which is what a synchronous commit per call
 costs most. A crash of the database server can lose the last fraction of a second of
-replayed decisions (PostgreSQL flushes within three `wal_writer_delay`, 0.6 s by default);
-it never loses or reorders anything else, and the database stays consistent.
+replayed decisions (PostgreSQL flushes within three `wal_writer_delay`, 0.6 s by default),
+and with synchronous replication such a commit does not wait for the standby either, so a
+failover can lose the same; it never loses or reorders anything else (approvals, sign-offs
+and the ledger always wait), and the database stays consistent.
 """
 
 from __future__ import annotations
@@ -30,14 +34,16 @@ import functools
 import hashlib
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.db.models import Field
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from rest_framework import HTTP_HEADER_ENCODING
 
 from governance.accounts.models import ApiToken, User
 from governance.approvals.gate import GateAnswer
@@ -60,18 +66,41 @@ class KeptAnswer:
     values: tuple[Any, ...]  # deployment, allowed, reasons, fingerprint, approval (prepared)
 
 
-_kept: dict[Question, KeptAnswer] = {}
-_keeping = threading.Lock()
+_kept: OrderedDict[Question, KeptAnswer] = OrderedDict()
+_keeping = threading.Lock()  # every change to _kept; lookups need none
+
+# What a replay may answer: the full path renders JSON only, so any other Accept header is
+# left to its content negotiation (406).
+_JSON_ACCEPTED = {"", "*/*", "application/json"}
 
 
 def question_for(request: HttpRequest, asked: tuple[str, ...]) -> Question | None:
-    """The token's digest and what was asked, or None if this call cannot be replayed."""
-    if request.method != "GET":
+    """The token's digest and what was asked, or None if this call cannot be replayed.
+
+    The token is read from the header as DRF's TokenAuthentication reads it (bytes, split on
+    ASCII whitespace), so a header the full path would refuse is never replayed.
+    """
+    if request.method != "GET" or request.META.get("HTTP_ACCEPT", "") not in _JSON_ACCEPTED:
         return None
-    parts = request.META.get("HTTP_AUTHORIZATION", "").split()
-    if len(parts) != 2 or parts[0] != "Token":
+    header = request.META.get("HTTP_AUTHORIZATION", b"")
+    if isinstance(header, str):
+        header = header.encode(HTTP_HEADER_ENCODING)
+    parts = header.split()
+    if len(parts) != 2 or parts[0].lower() != b"token":
         return None
-    return (hashlib.sha256(parts[1].encode()).hexdigest(), *asked)
+    try:
+        key = parts[1].decode()
+    except UnicodeError:
+        return None
+    return (hashlib.sha256(key.encode()).hexdigest(), *asked)
+
+
+def ledger_head() -> int:
+    """The ledger head's sequence number, read before a full answer (see GateView)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_HEAD_SQL)
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
 
 
 def keep(question: Question, answer: GateAnswer, *, request: Any, response: HttpResponse) -> None:
@@ -96,8 +125,12 @@ def keep(question: Question, answer: GateAnswer, *, request: Any, response: Http
         values=prepared,
     )
     with _keeping:
+        if len(_kept) >= KEPT_ANSWERS_MAX:
+            now = time.time()
+            for expired in [q for q, k in _kept.items() if k.until <= now]:
+                del _kept[expired]
         while len(_kept) >= KEPT_ANSWERS_MAX:
-            del _kept[next(iter(_kept))]  # the oldest kept answer
+            _kept.popitem(last=False)  # the oldest kept answer
         _kept[question] = kept
 
 
@@ -107,23 +140,32 @@ def replay(question: Question) -> HttpResponse | None:
     if kept is None:
         return None
     if kept.until <= time.time():
-        _kept.pop(question, None)
+        _forget(question)
         return None
     deployment, allowed, reasons, fingerprint, approval = kept.values
     asked_at = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
-        guard = [question[0], kept.user_id, kept.head]
-        cursor.execute(
-            _replay_sql(), [deployment, asked_at, allowed, reasons, fingerprint, approval, *guard]
-        )
-        recorded = cursor.fetchone()
-    if recorded is None:
-        _kept.pop(question, None)
+    guard = [question[0], kept.user_id, kept.head]
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _replay_sql(),
+                [deployment, asked_at, allowed, reasons, fingerprint, approval, *guard],
+            )
+            recorded = cursor.rowcount == 1
+    except IntegrityError:  # the deployment was deleted since: the full path says 404
+        recorded = False
+    if not recorded:
+        _forget(question)
         return None
     response = HttpResponse(kept.body, content_type="application/json")
     for name, value in kept.headers:
         response[name] = value
     return response
+
+
+def _forget(question: Question) -> None:
+    with _keeping:
+        _kept.pop(question, None)
 
 
 def forget_all() -> None:
@@ -146,6 +188,12 @@ def _replay_sql() -> str:
     # Relaxing the commit of an enclosing transaction would relax more than the decision.
     relaxed = postgres and settings.GATE_DECISIONS_ASYNC_COMMIT and not connection.in_atomic_block
     return _build_replay_sql(postgres=postgres, relaxed=relaxed)
+
+
+_HEAD_SQL = (
+    f"SELECT {_column(LedgerHead, 'seq')} FROM {LedgerHead._meta.db_table} "  # noqa: S608
+    f"WHERE {_column(LedgerHead, 'id')} = 1"
+)
 
 
 @functools.cache
@@ -186,5 +234,4 @@ def _build_replay_sql(*, postgres: bool, relaxed: bool) -> str:
           AND t.{_column(ApiToken, "revoked_at")} IS NULL AND u.{_column(User, "is_active")}
           AND (SELECT h.{_column(LedgerHead, "seq")} FROM {head} h
                WHERE h.{_column(LedgerHead, "id")} = 1) = %s
-        RETURNING {_column(GateDecision, "id")}
     """  # noqa: S608 - names from the models' metadata, values are parameters

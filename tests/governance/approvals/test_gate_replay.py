@@ -3,6 +3,7 @@ only while the token, its user and everything recorded are as they were."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 from rest_framework.test import APIClient
 
 from governance.accounts.models import ApiToken, User
@@ -34,6 +36,20 @@ def _pipeline(user: User) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user)}")
     return client
+
+
+def _replayed(client: APIClient, url: str, **extra: Any) -> tuple[bool, Any]:
+    """Ask; True if the answer was a replay (one statement), with the response."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, **extra)
+    return len(queries.captured_queries) == 1, response
+
+
+def _kept_for(client: APIClient, url: str) -> None:
+    """Ask twice and make sure the second answer was a replay."""
+    assert client.get(url).status_code == 200
+    replayed, response = _replayed(client, url)
+    assert replayed and response.status_code == 200
 
 
 def _decisions(deployment: Any) -> list[tuple[Any, ...]]:
@@ -95,12 +111,12 @@ def test_a_recorded_change_is_seen_on_the_very_next_call() -> None:
     deployment, requester = _approved_deployment()
     pipeline = _pipeline(user_with_roles(Role.AUDITOR))
     url = f"/api/v1/deployments/{deployment.pk}/gate/"
-    assert pipeline.get(url).json()["allowed"] is True
+    _kept_for(pipeline, url)
     deployment_update(deployment=deployment, actor=requester, fields={"region": "us-east-1"})
     body = pipeline.get(url).json()
     assert body["allowed"] is False
     assert any("invalidated" in reason for reason in body["reasons"]), body["reasons"]
-    assert [allowed for _, allowed, *_ in _decisions(deployment)] == [True, False]
+    assert [allowed for _, allowed, *_ in _decisions(deployment)] == [True, True, False]
 
 
 def test_a_revoked_token_is_refused_on_the_very_next_call() -> None:
@@ -108,10 +124,10 @@ def test_a_revoked_token_is_refused_on_the_very_next_call() -> None:
     auditor = user_with_roles(Role.AUDITOR)
     pipeline = _pipeline(auditor)
     url = f"/api/v1/deployments/{deployment.pk}/gate/"
-    assert pipeline.get(url).status_code == 200
+    _kept_for(pipeline, url)
     api_token_revoke(token=ApiToken.objects.get(user=auditor), actor=auditor)
     assert pipeline.get(url).status_code == 401
-    assert len(_decisions(deployment)) == 1
+    assert len(_decisions(deployment)) == 2
 
 
 def test_a_token_or_user_switched_off_behind_the_ledgers_back_is_still_refused() -> None:
@@ -120,14 +136,14 @@ def test_a_token_or_user_switched_off_behind_the_ledgers_back_is_still_refused()
     auditor = user_with_roles(Role.AUDITOR)
     pipeline = _pipeline(auditor)
     url = f"/api/v1/deployments/{deployment.pk}/gate/"
-    assert pipeline.get(url).status_code == 200
+    _kept_for(pipeline, url)
     User.objects.filter(pk=auditor.pk).update(is_active=False)
     assert pipeline.get(url).status_code == 401
     User.objects.filter(pk=auditor.pk).update(is_active=True)
-    assert pipeline.get(url).status_code == 200
+    _kept_for(pipeline, url)
     ApiToken.objects.filter(user=auditor).update(revoked_at=timezone.now())
     assert pipeline.get(url).status_code == 401
-    assert len(_decisions(deployment)) == 2
+    assert len(_decisions(deployment)) == 4
 
 
 def test_losing_the_role_that_let_a_caller_see_deployments_is_seen_on_the_next_call() -> None:
@@ -135,23 +151,62 @@ def test_losing_the_role_that_let_a_caller_see_deployments_is_seen_on_the_next_c
     auditor = user_with_roles(Role.AUDITOR)
     pipeline = _pipeline(auditor)
     url = f"/api/v1/deployments/{deployment.pk}/gate/"
-    assert pipeline.get(url).status_code == 200
+    _kept_for(pipeline, url)
     user_roles_set(user=auditor, roles=[], actor=user_with_roles(Role.ADMIN))
     assert pipeline.get(url).status_code == 403
-    assert len(_decisions(deployment)) == 1
+    assert len(_decisions(deployment)) == 2
+
+
+def test_a_role_lost_while_an_answer_is_being_made_is_not_hidden_by_keeping_it(
+    monkeypatch,
+) -> None:  # type: ignore[no-untyped-def]
+    # The caller passes the role check, then loses the role before the answer is made: the
+    # answer is given (it was asked with the role) but not kept for the next call.
+    from governance.approvals import api as gate_api
+
+    deployment, _ = _approved_deployment()
+    auditor = user_with_roles(Role.AUDITOR)
+    pipeline = _pipeline(auditor)
+    url = f"/api/v1/deployments/{deployment.pk}/gate/"
+    answer = gate_api.gate_answer
+
+    def answer_after_losing_the_role(*args: Any, **kwargs: Any) -> Any:
+        user_roles_set(user=auditor, roles=[], actor=None)
+        monkeypatch.setattr(gate_api, "gate_answer", answer)
+        return answer(*args, **kwargs)
+
+    monkeypatch.setattr(gate_api, "gate_answer", answer_after_losing_the_role)
+    assert pipeline.get(url).status_code == 200
+    assert pipeline.get(url).status_code == 403
 
 
 def test_a_kept_answer_is_not_replayed_after_its_time(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     deployment, _ = _approved_deployment()
     pipeline = _pipeline(user_with_roles(Role.AUDITOR))
     url = f"/api/v1/deployments/{deployment.pk}/gate/"
-    pipeline.get(url)
+    _kept_for(pipeline, url)
     later = time.time() + 61
     monkeypatch.setattr(time, "time", lambda: later)
-    with CaptureQueriesContext(connection) as queries:
-        assert pipeline.get(url).json()["allowed"] is True
-    assert "FROM accounts_apitoken t" in queries.captured_queries[0]["sql"]  # the full path
-    assert len(_decisions(deployment)) == 2
+    replayed, response = _replayed(pipeline, url)
+    assert not replayed and response.json()["allowed"] is True
+    assert len(_decisions(deployment)) == 3
+
+
+def test_an_answer_is_kept_no_longer_than_the_approval_it_relies_on(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from governance.approvals.models import ApprovalRequest
+
+    deployment, _ = _approved_deployment()
+    soon = timezone.now() + dt.timedelta(seconds=10)
+    ApprovalRequest.objects.filter(deployment=deployment).update(expires_at=soon)
+    pipeline = _pipeline(user_with_roles(Role.AUDITOR))
+    url = f"/api/v1/deployments/{deployment.pk}/gate/"
+    _kept_for(pipeline, url)
+    after_expiry = soon.timestamp() + 1
+    monkeypatch.setattr(time, "time", lambda: after_expiry)
+    replayed, _ = _replayed(pipeline, url)
+    assert not replayed
 
 
 def test_callers_without_a_token_always_take_the_full_path(api, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
@@ -174,6 +229,71 @@ def test_the_oldest_kept_answers_make_room(monkeypatch) -> None:  # type: ignore
     assert kept == [str(deployment.pk) for deployment in deployments[1:]]
 
 
+def test_expired_answers_make_room_before_the_oldest_live_one(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(gate_replay, "KEPT_ANSWERS_MAX", 2)
+    deployments = [_approved_deployment("I")[0] for _ in range(3)]
+    pipeline = _pipeline(user_with_roles(Role.AUDITOR))
+    for deployment in deployments[:2]:
+        pipeline.get(f"/api/v1/deployments/{deployment.pk}/gate/")
+    first = next(iter(gate_replay._kept))
+    second = list(gate_replay._kept)[1]
+    gate_replay._kept[second] = dataclasses.replace(gate_replay._kept[second], until=0.0)
+    pipeline.get(f"/api/v1/deployments/{deployments[2].pk}/gate/")
+    assert first in gate_replay._kept and second not in gate_replay._kept
+
+
+def test_only_what_the_full_path_would_answer_the_same_way_is_replayed() -> None:
+    deployment, _ = _approved_deployment()
+    key = api_token_create(user=user_with_roles(Role.AUDITOR))
+    url = f"/api/v1/deployments/{deployment.pk}/gate/"
+    pipeline = APIClient()
+    pipeline.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    _kept_for(pipeline, url)
+    # A separator DRF does not split on: refused by the full path, so never replayed.
+    header_only = APIClient()
+    replayed, response = _replayed(header_only, url, HTTP_AUTHORIZATION=f"Token\xa0{key}")
+    assert not replayed and response.status_code == 401
+    # The keyword in any case, as DRF accepts it.
+    replayed, response = _replayed(header_only, url, HTTP_AUTHORIZATION=f"token {key}")
+    assert replayed and response.status_code == 200
+    # Another representation, or a query the full path rejects, goes to the full path.
+    replayed, response = _replayed(pipeline, url, HTTP_ACCEPT="text/html")
+    assert not replayed and response.status_code == 406
+    replayed, response = _replayed(pipeline, url + "?format=xml")
+    assert not replayed and response.status_code == 404
+    # HEAD and OPTIONS are not replayed.
+    with CaptureQueriesContext(connection) as queries:
+        assert pipeline.head(url).status_code == 200
+    assert len(queries.captured_queries) > 1
+    assert pipeline.options(url).status_code == 200
+    assert len(_decisions(deployment)) == 4  # two GETs, the replay, HEAD
+
+
+def test_the_lookup_with_anything_else_in_the_query_takes_the_full_path() -> None:
+    deployment, _ = _approved_deployment()
+    pipeline = _pipeline(user_with_roles(Role.AUDITOR))
+    query = (
+        f"/api/v1/gate/?system={deployment.model_version.system.name}"
+        f"&version={deployment.model_version.version_label}&environment={deployment.environment}"
+    )
+    _kept_for(pipeline, query)
+    replayed, response = _replayed(pipeline, query + "&extra=1")
+    assert not replayed and response.status_code == 200
+    replayed, _ = _replayed(pipeline, query + f"&environment={deployment.environment}")
+    assert not replayed
+
+
+def test_another_caller_asking_the_same_question_gets_their_own_full_answer() -> None:
+    deployment, _ = _approved_deployment()
+    first, second = user_with_roles(Role.AUDITOR), user_with_roles(Role.AUDITOR)
+    url = f"/api/v1/deployments/{deployment.pk}/gate/"
+    _kept_for(_pipeline(first), url)
+    replayed, response = _replayed(_pipeline(second), url)
+    assert not replayed and response.status_code == 200
+    askers = [asked_by for asked_by, *_ in _decisions(deployment)]
+    assert askers == [first.pk, first.pk, second.pk]
+
+
 @pytest.mark.postgres
 def test_a_replay_never_relaxes_the_commit_of_an_enclosing_transaction() -> None:
     deployment, _ = _approved_deployment()
@@ -194,15 +314,25 @@ def test_outside_a_transaction_the_replayed_decision_alone_commits_without_waiti
     settings,
 ) -> None:  # type: ignore[no-untyped-def]
     deployment, _ = _approved_deployment()
-    pipeline = _pipeline(user_with_roles(Role.AUDITOR))
+    auditor = user_with_roles(Role.AUDITOR)
+    pipeline = _pipeline(auditor)
     url = f"/api/v1/deployments/{deployment.pk}/gate/"
-    pipeline.get(url)
-    assert "set_config('synchronous_commit', 'off', true)" in gate_replay._replay_sql()
-    assert pipeline.get(url).status_code == 200
-    with connection.cursor() as cursor:  # the setting ended with the statement's transaction
-        cursor.execute("SHOW synchronous_commit")
+    _kept_for(pipeline, url)
+    # The statement as replayed, asked what its own transaction commits with.
+    token = ApiToken.objects.get(user=auditor)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT seq FROM ledger_ledgerhead WHERE id = 1")
+        head = cursor.fetchone()[0]
+        values = [deployment.pk, timezone.now(), True, Jsonb([]), "f" * 64, None]
+        guard = [token.key_hash, auditor.pk, head]
+        cursor.execute(
+            gate_replay._replay_sql() + " RETURNING current_setting('synchronous_commit')",
+            [*values, *guard],
+        )
+        assert cursor.fetchone()[0] == "off"
+        cursor.execute("SHOW synchronous_commit")  # and only that transaction
         assert cursor.fetchone()[0] == "on"
     settings.GATE_DECISIONS_ASYNC_COMMIT = False
     assert "synchronous_commit" not in gate_replay._replay_sql()
-    assert pipeline.get(url).status_code == 200
-    assert len(_decisions(deployment)) == 3
+    replayed, response = _replayed(pipeline, url)
+    assert replayed and response.status_code == 200
