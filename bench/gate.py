@@ -227,7 +227,8 @@ A pipeline asking the same question again with the same token, with nothing reco
 since, is answered by one statement that records the decision only if the token is
 unrevoked, its user active and the ledger head unmoved
 (governance/approvals/gate_replay.py), committed without waiting for the flush; the
-first call, and the first after any recorded change, takes the full path: the token with
+first call, and the first after any recorded change, takes the full path: the ledger head
+(read first, so the answer is kept only if nothing was recorded meanwhile), the token with
 its user and roles, the deployment with the ledger head, the evaluation (about 10 queries,
 unless this worker already answered at the same ledger head) and the decision.
 """,
