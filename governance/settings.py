@@ -343,8 +343,9 @@ REPORT_SIGNING_CERT = env_str("REPORT_SIGNING_CERT")
 REPORT_SIGNING_PASSPHRASE = env_str("REPORT_SIGNING_PASSPHRASE")
 REPORT_DEV_SIGNING_DIR = VAR_DIR / "signing"
 # A gate answer replayed to a pipeline (nothing changed since it was computed) is recorded
-# without waiting for PostgreSQL's disk flush; a database crash can lose the last fraction of
-# a second of such records, nothing else. See governance/approvals/gate_replay.py.
+# without waiting for PostgreSQL's disk flush; a database crash (or a failover to a synchronous
+# standby) can lose the last fraction of a second of such records, nothing else. See
+# governance/approvals/gate_replay.py.
 GATE_DECISIONS_ASYNC_COMMIT = env_bool("GATE_DECISIONS_ASYNC_COMMIT", default=True)
 REPORT_ORGANISATION = env_str("REPORT_ORGANISATION", "Model Governance")
 # The reports table is the outbox: a queued report not picked up after this long is sent again.

@@ -186,7 +186,12 @@ def _column(model: Any, name: str) -> str:
 def _replay_sql() -> str:
     postgres = connection.vendor == "postgresql"
     # Relaxing the commit of an enclosing transaction would relax more than the decision.
-    relaxed = postgres and settings.GATE_DECISIONS_ASYNC_COMMIT and not connection.in_atomic_block
+    relaxed = (
+        postgres
+        and settings.GATE_DECISIONS_ASYNC_COMMIT
+        and connection.get_autocommit()
+        and not connection.in_atomic_block
+    )
     return _build_replay_sql(postgres=postgres, relaxed=relaxed)
 
 
