@@ -21,6 +21,7 @@ from governance.approvals.services.signoffs import current_stage, signing_refusa
 from governance.core.api import UUIDLookup
 from governance.inventory.choices import DeploymentStatus
 from governance.inventory.selectors import deployments_for, may_see_deployments
+from governance.ledger import selectors as ledger_selectors
 
 
 class SignOffSerializer(serializers.ModelSerializer):
@@ -292,7 +293,7 @@ class GateView(APIView):
             # Read before authentication: the answer is kept only if nothing was recorded
             # while the caller was authenticated, their roles checked and the answer made,
             # so a role lost in the meantime cannot ride on a kept answer.
-            head_before = gate_replay.ledger_head()
+            head_before = ledger_selectors.head_seq()
         response = super().dispatch(request, *args, **kwargs)
         if (
             question is not None

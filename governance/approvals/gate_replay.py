@@ -95,14 +95,6 @@ def question_for(request: HttpRequest, asked: tuple[str, ...]) -> Question | Non
     return (hashlib.sha256(key.encode()).hexdigest(), *asked)
 
 
-def ledger_head() -> int:
-    """The ledger head's sequence number, read before a full answer (see GateView)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_HEAD_SQL)
-        row = cursor.fetchone()
-    return int(row[0]) if row else 0
-
-
 def keep(question: Question, answer: GateAnswer, *, request: Any, response: HttpResponse) -> None:
     """Keep a full-path answer given to a token-authenticated caller for the next call."""
     token = getattr(request, "auth", None)
@@ -193,12 +185,6 @@ def _replay_sql() -> str:
         and not connection.in_atomic_block
     )
     return _build_replay_sql(postgres=postgres, relaxed=relaxed)
-
-
-_HEAD_SQL = (
-    f"SELECT {_column(LedgerHead, 'seq')} FROM {LedgerHead._meta.db_table} "  # noqa: S608
-    f"WHERE {_column(LedgerHead, 'id')} = 1"
-)
 
 
 @functools.cache

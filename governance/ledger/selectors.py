@@ -1,8 +1,24 @@
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Model, QuerySet
 
-from governance.ledger.models import LedgerCheck, LedgerEvent
+from governance.ledger.models import LedgerCheck, LedgerEvent, LedgerHead
+
+# The gate reads this before every answer it may keep (approvals/gate_replay.py): one short
+# statement, without building an ORM query each time.
+_HEAD_SEQ_SQL = f"SELECT seq FROM {LedgerHead._meta.db_table} WHERE id = 1"  # noqa: S608
+
+
+def head_seq() -> int:
+    """The sequence number of the last appended event (0 while the ledger is empty).
+
+    Every recorded change moves it, so it versions everything the ledger covers.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_HEAD_SEQ_SQL)
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
 
 
 def events_for_subject(obj: Model) -> QuerySet[LedgerEvent]:

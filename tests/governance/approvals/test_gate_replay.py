@@ -52,6 +52,16 @@ def _kept_for(client: APIClient, url: str) -> None:
     assert replayed and response.status_code == 200
 
 
+def _auditor_with_a_kept_answer() -> tuple[Any, User, APIClient, str]:
+    """An approved deployment, an auditor's pipeline, the gate's URL, the answer kept."""
+    deployment, _ = _approved_deployment()
+    auditor = user_with_roles(Role.AUDITOR)
+    pipeline = _pipeline(auditor)
+    url = f"/api/v1/deployments/{deployment.pk}/gate/"
+    _kept_for(pipeline, url)
+    return deployment, auditor, pipeline, url
+
+
 def _decisions(deployment: Any) -> list[tuple[Any, ...]]:
     return list(
         GateDecision.objects.filter(deployment=deployment)
@@ -120,11 +130,7 @@ def test_a_recorded_change_is_seen_on_the_very_next_call() -> None:
 
 
 def test_a_revoked_token_is_refused_on_the_very_next_call() -> None:
-    deployment, _ = _approved_deployment()
-    auditor = user_with_roles(Role.AUDITOR)
-    pipeline = _pipeline(auditor)
-    url = f"/api/v1/deployments/{deployment.pk}/gate/"
-    _kept_for(pipeline, url)
+    deployment, auditor, pipeline, url = _auditor_with_a_kept_answer()
     api_token_revoke(token=ApiToken.objects.get(user=auditor), actor=auditor)
     assert pipeline.get(url).status_code == 401
     assert len(_decisions(deployment)) == 2
@@ -132,11 +138,7 @@ def test_a_revoked_token_is_refused_on_the_very_next_call() -> None:
 
 def test_a_token_or_user_switched_off_behind_the_ledgers_back_is_still_refused() -> None:
     # The replay reads the token and the user themselves, not only the ledger head.
-    deployment, _ = _approved_deployment()
-    auditor = user_with_roles(Role.AUDITOR)
-    pipeline = _pipeline(auditor)
-    url = f"/api/v1/deployments/{deployment.pk}/gate/"
-    _kept_for(pipeline, url)
+    deployment, auditor, pipeline, url = _auditor_with_a_kept_answer()
     User.objects.filter(pk=auditor.pk).update(is_active=False)
     assert pipeline.get(url).status_code == 401
     User.objects.filter(pk=auditor.pk).update(is_active=True)
@@ -147,11 +149,7 @@ def test_a_token_or_user_switched_off_behind_the_ledgers_back_is_still_refused()
 
 
 def test_losing_the_role_that_let_a_caller_see_deployments_is_seen_on_the_next_call() -> None:
-    deployment, _ = _approved_deployment()
-    auditor = user_with_roles(Role.AUDITOR)
-    pipeline = _pipeline(auditor)
-    url = f"/api/v1/deployments/{deployment.pk}/gate/"
-    _kept_for(pipeline, url)
+    deployment, auditor, pipeline, url = _auditor_with_a_kept_answer()
     user_roles_set(user=auditor, roles=[], actor=user_with_roles(Role.ADMIN))
     assert pipeline.get(url).status_code == 403
     assert len(_decisions(deployment)) == 2
@@ -313,11 +311,7 @@ def test_a_replay_never_relaxes_the_commit_of_an_enclosing_transaction() -> None
 def test_outside_a_transaction_the_replayed_decision_alone_commits_without_waiting(
     settings,
 ) -> None:  # type: ignore[no-untyped-def]
-    deployment, _ = _approved_deployment()
-    auditor = user_with_roles(Role.AUDITOR)
-    pipeline = _pipeline(auditor)
-    url = f"/api/v1/deployments/{deployment.pk}/gate/"
-    _kept_for(pipeline, url)
+    deployment, auditor, pipeline, url = _auditor_with_a_kept_answer()
     # The statement as replayed, asked what its own transaction commits with.
     token = ApiToken.objects.get(user=auditor)
     with connection.cursor() as cursor:
