@@ -7,7 +7,6 @@ transaction, and the stored file is removed again if that transaction fails.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from audits.bias.engine import ColumnMapping
 from audits.bias.models import BiasAudit, BiasAuditResult
 from audits.bias.stats import CategoryFigures
 from governance.core.canonical import canonical_sha256
+from governance.core.dates import add_months
 from governance.core.errors import Conflict, InvalidInput, TransitionNotAllowed
 from governance.core.services import apply_changes, snapshot, validated_save
 from governance.inventory.models import Deployment, ModelVersion
@@ -77,15 +77,6 @@ class Exclusion:
     dimension: str
     category: str
     justification: str
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day `months` later; the 29th of February becomes the 28th in other years."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(
-        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
-    )
 
 
 def valid_until(audit_date: dt.date) -> dt.date:

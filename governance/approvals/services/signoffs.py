@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -22,6 +20,7 @@ from governance.approvals.models import (
 )
 from governance.approvals.services.requests import _move, _return_deployment_to_draft
 from governance.core.canonical import canonical_sha256
+from governance.core.dates import add_months
 from governance.core.errors import Conflict, DomainError, InvalidInput, PermissionRefused
 from governance.inventory.choices import DeploymentStatus
 from governance.inventory.services import deployment_transition
@@ -44,13 +43,6 @@ def expected_meaning(request: ApprovalRequest, stage: PolicyStage, decision: str
         f"{version.version_label} to {deployment.environment} "
         f"(dossier {request.dossier_hash[:12]}) as {role}."
     )
-
-
-def add_months(moment: dt.datetime, months: int) -> dt.datetime:
-    month_index = moment.month - 1 + months
-    year, month = moment.year + month_index // 12, month_index % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
 
 
 def current_stage(request: ApprovalRequest) -> PolicyStage | None:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from audits.bias import selectors, services
 from governance.approvals.gate_checks import failing_reasons, registered_checks
+from governance.core.dates import add_months
 from governance.inventory.models import Deployment
 from tests.factories import (
     AISystemFactory,
@@ -33,7 +34,7 @@ def _loaded(deployment: Deployment) -> Deployment:
 
 def _years_ago(years: int, days: int = 0) -> dt.date:
     today = timezone.localdate()
-    return services.add_months(today, -12 * years) - dt.timedelta(days=days)
+    return add_months(today, -12 * years) - dt.timedelta(days=days)
 
 
 @pytest.fixture
