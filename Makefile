@@ -30,7 +30,7 @@ run: demo
 	@echo "  Log in as requester, reviewer, compliance, legal, executive, auditor or admin"
 	@echo "  (password: $${DEMO_PASSWORD:-governance-demo}). Ctrl-C stops everything."
 	@echo ""
-	HOST=$(HOST) WEB_PORT=$(PORT) $(BIN)/honcho --procfile Procfile.dev start
+	HOST=$(HOST) WEB_PORT=$(PORT) SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" $(BIN)/honcho --procfile Procfile.dev start
 
 lint: install
 	$(BIN)/ruff check .

@@ -212,7 +212,11 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "governance@localhost")
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Links in e-mails and the "verify this report at" line of every PDF. Unset, it follows the
+# port `make run` serves on (WEB_PORT), so a second instance on another port prints its own.
+SITE_URL = env_str(
+    "SITE_URL", f"http://127.0.0.1:{env_int('WEB_PORT', 8000, minimum=1)}"
+).rstrip("/")
 
 # --- Security ---------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -86,3 +86,33 @@ def test_postgresql_prepares_statements_unless_told_not_to(tmp_path) -> None:  #
     assert "server_side_binding" not in embedded.stdout, embedded.stderr
     wrong = _database_options(tmp_path, DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="maybe")
     assert wrong.returncode != 0 and "DATABASE_PREPARED_STATEMENTS" in wrong.stderr
+
+
+def test_site_url_follows_the_served_port_when_not_set(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    result = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.SITE_URL)"],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in ("SITE_URL", "WEB_PORT")},
+            "DJANGO_SETTINGS_MODULE": "governance.settings",
+            "WEB_PORT": "8101",
+            "GOVERNANCE_VAR_DIR": str(tmp_path),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "http://127.0.0.1:8101"
+
+
+def test_make_run_hands_its_port_to_the_site_url() -> None:
+    # The worker renders PDFs, so the URL must reach every process honcho starts, not only
+    # the web server's settings. `make -n` prints the commands without running them.
+    env = {k: v for k, v in os.environ.items() if k != "SITE_URL"}
+    result = subprocess.run(
+        ["make", "-n", "run", "PORT=8101"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    honcho = next(line for line in result.stdout.splitlines() if "honcho" in line)
+    assert "WEB_PORT=8101" in honcho
+    assert 'SITE_URL="${SITE_URL:-http://127.0.0.1:8101}"' in honcho
