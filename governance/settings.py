@@ -214,9 +214,8 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "governance@localhost")
 # Links in e-mails and the "verify this report at" line of every PDF. Unset, it follows the
 # port `make run` serves on (WEB_PORT), so a second instance on another port prints its own.
-SITE_URL = env_str(
-    "SITE_URL", f"http://127.0.0.1:{env_int('WEB_PORT', 8000, minimum=1)}"
-).rstrip("/")
+_SERVED_AT = f"http://127.0.0.1:{env_int('WEB_PORT', 8000, minimum=1)}"
+SITE_URL = env_str("SITE_URL", _SERVED_AT).rstrip("/")
 
 # --- Security ---------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
