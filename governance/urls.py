@@ -34,6 +34,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "governance.core.errorpages.bad_request"
 handler403 = "governance.core.errorpages.forbidden"
 handler404 = "governance.core.errorpages.not_found"
 handler500 = "governance.core.errorpages.server_error"

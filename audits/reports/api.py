@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
@@ -19,6 +19,7 @@ from audits.reports.verification import MAX_UPLOAD_BYTES, verify_pdf, verify_sha
 from governance.accounts.permissions import Perm
 from governance.core.api import UUIDLookup
 from governance.core.errors import Conflict
+from governance.core.parsers import JSONParser
 from governance.inventory.models import Deployment
 
 

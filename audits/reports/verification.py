@@ -11,7 +11,6 @@ the hash inside the evidence, and the frozen ledger head against the ledger.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +22,7 @@ from audits.reports.signing import SignatureCheck, check_pdf_signature
 from audits.reports.snapshot import EVIDENCE_NAME
 from governance.core.canonical import format_timestamp
 from governance.core.errors import InvalidInput
+from governance.core.parsers import loads as json_loads
 from governance.ledger.models import LedgerEvent
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -147,7 +147,7 @@ def verify_offline(content: bytes) -> Verification:
             ("embedded evidence matches the recorded hash", matches, f"SHA-256 {evidence_sha}")
         )
     try:
-        evidence = json.loads(evidence_bytes)
+        evidence = json_loads(evidence_bytes)
         head = evidence["snapshot"]["ledger_head"]
     except (ValueError, KeyError, TypeError) as exc:
         checks.append(("embedded evidence is readable", False, type(exc).__name__))

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-import json
 from typing import Any, cast
 
 from django import forms
 
+from governance.core.parsers import loads as json_loads
 from governance.inventory import services
 from governance.inventory.models import AISystem, Dataset, Deployment, ModelVersion
 
@@ -68,8 +68,8 @@ class MetricsField(forms.Field):
             try:
                 if not sep or not name.strip():
                     raise ValueError
-                metrics[name.strip()] = float(json.loads(raw.strip()))
-            except (ValueError, TypeError, json.JSONDecodeError):
+                metrics[name.strip()] = float(json_loads(raw.strip()))
+            except (ValueError, TypeError):
                 raise forms.ValidationError(
                     f"Line {number}: write 'name = number', e.g. auc = 0.91."
                 ) from None
