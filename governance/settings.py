@@ -2,7 +2,8 @@
 
 Nothing set: SQLite and Celery's filesystem transport under var/, console email.
 DATABASE_URL, CELERY_BROKER_URL (or REDIS_URL) switch to PostgreSQL and Redis.
-DJANGO_ENV=production refuses to start without a real secret key and allowed hosts.
+DJANGO_ENV=production refuses to start without a real secret key, allowed hosts, a report
+signing key and a public SITE_URL.
 """
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from governance.env import env_bool, env_int, env_list, env_path, env_str
+from governance.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_path,
+    env_str,
+    secret_key_problem,
+    url_problem,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = env_path("GOVERNANCE_VAR_DIR", BASE_DIR / "var")
@@ -32,8 +41,12 @@ if PRODUCTION and DEBUG:
 def _secret_key() -> str:
     key = env_str("DJANGO_SECRET_KEY")
     if key:
-        if PRODUCTION and (len(key) < 50 or len(set(key)) < 5):
-            raise ImproperlyConfigured("DJANGO_SECRET_KEY is too short or too simple")
+        problem = secret_key_problem(key) if PRODUCTION else None
+        if problem:
+            raise ImproperlyConfigured(
+                f"DJANGO_SECRET_KEY {problem}. Generate one with: python -c "
+                "'import secrets; print(secrets.token_urlsafe(64))'"
+            )
         return key
     if PRODUCTION:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_ENV=production")
@@ -212,7 +225,11 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "governance@localhost")
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_URL = env_str("SITE_URL", "" if PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
+# Every report prints SITE_URL as the place to verify it; a loopback address there sends a
+# regulator's reader to their own machine.
+if PRODUCTION and (_site_problem := url_problem(SITE_URL)):
+    raise ImproperlyConfigured(f"SITE_URL {_site_problem} (DJANGO_ENV=production).")
 
 # --- Security ---------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -341,6 +358,14 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(  # type: ignore[attr-defined
 REPORT_SIGNING_KEY = env_str("REPORT_SIGNING_KEY")
 REPORT_SIGNING_CERT = env_str("REPORT_SIGNING_CERT")
 REPORT_SIGNING_PASSPHRASE = env_str("REPORT_SIGNING_PASSPHRASE")
+# Production never signs with the development pair, so without a key no report could be
+# issued; refuse at start instead of failing the first report (the reports app's start-up
+# check then proves the configured pair loads).
+if PRODUCTION and not (REPORT_SIGNING_KEY and REPORT_SIGNING_CERT):
+    raise ImproperlyConfigured(
+        "REPORT_SIGNING_KEY and REPORT_SIGNING_CERT must be set when DJANGO_ENV=production "
+        "(PEM text or the path of a PEM file)."
+    )
 REPORT_DEV_SIGNING_DIR = VAR_DIR / "signing"
 # A gate answer replayed to a pipeline (nothing changed since it was computed) is recorded
 # without waiting for PostgreSQL's disk flush; a database crash (or a failover to a synchronous
