@@ -189,6 +189,17 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
+# --- Cache ------------------------------------------------------------------------------
+# Rate limits and login slow-downs count in the cache; several server processes must share
+# one (e.g. redis://host:6379/2), or each process counts on its own.
+CACHE_URL = env_str("CACHE_URL")
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(f"CACHE_URL must be a redis:// URL, got {CACHE_URL!r}")
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+
 # --- I18N -------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -373,6 +384,8 @@ REPORT_DEV_SIGNING_DIR = VAR_DIR / "signing"
 # governance/approvals/gate_replay.py.
 GATE_DECISIONS_ASYNC_COMMIT = env_bool("GATE_DECISIONS_ASYNC_COMMIT", default=True)
 REPORT_ORGANISATION = env_str("REPORT_ORGANISATION", "Model Governance")
+# Checks of a document (page and API together) accepted per client address per minute.
+VERIFY_RATE_LIMIT = env_int("VERIFY_RATE_PER_MINUTE", 20, minimum=1)
 # The reports table is the outbox: a queued report not picked up after this long is sent again.
 REPORT_REDISPATCH_AFTER_SECONDS = env_int("REPORT_REDISPATCH_AFTER_SECONDS", 60, minimum=1)
 # No task outlives the hard time limit, so a report still running after it lost its worker.
