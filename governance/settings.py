@@ -354,6 +354,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "ledger-verify-hourly": {"task": "ledger.verify_chain", "schedule": 3600.0},
+    # Re-hashes every stored evidence file: reads the whole media folder, so weekly.
+    "evidence-verify-weekly": {"task": "core.verify_evidence", "schedule": 7 * 86400.0},
 }
 
 # --- bias ---
