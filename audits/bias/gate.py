@@ -30,7 +30,7 @@ def _latest(deployment: Any, facts: GateFacts | None) -> Any:
     )
 
 
-@register_gate_check("bias_audit")
+@register_gate_check("bias_audit", page="bias:deployment_audits")
 def bias_audit_fresh(deployment: Any, facts: GateFacts | None = None) -> list[str]:
     """LL144 §5-301(a): no use when the latest independent audit is more than a year old.
 

@@ -18,6 +18,7 @@ from governance.approvals.services.requests import request_blockers
 from governance.approvals.services.signoffs import current_stage, signing_refusal
 from governance.core.errors import DomainError
 from governance.core.views import list_page, save_form
+from governance.inventory.choices import DeploymentStatus
 from governance.inventory.selectors import deployments_for
 from governance.inventory.views import deployment_context
 
@@ -180,10 +181,13 @@ def deployment_approvals(request: HttpRequest, pk: str) -> HttpResponse:
     deployment = get_object_or_404(deployments_for(request.user), pk=pk)
     context = deployment_context(request, deployment, "approvals")
     blockers, _, _ = request_blockers(deployment)
+    gate = gate_evaluate(deployment)
     context.update(
         requests=selectors.requests_for_deployment(request.user, deployment),
-        gate=gate_evaluate(deployment),
+        gate=gate,
         blockers=blockers,
+        # A draft, or a deployment whose approval no longer holds, may be submitted.
+        requestable=deployment.status == DeploymentStatus.DRAFT or gate.lapse is not None,
         request_form=RequestForm(),
     )
     return render(request, "approvals/deployment_approvals.html", context)

@@ -24,8 +24,8 @@ from governance.inventory.forms import (
     ModelVersionForm,
     TransitionForm,
 )
-from governance.inventory.tabs import deployment_tabs, overview_panels
-from governance.inventory.transitions import ALLOWED_TRANSITIONS, allowed_targets
+from governance.inventory.tabs import deployment_tabs, overview_panels, status_notes
+from governance.inventory.transitions import status_menu
 from governance.ledger.selectors import events_for_deployment, events_for_subject
 from governance.ledger.views import history_page
 
@@ -283,29 +283,40 @@ def _deployment(request: HttpRequest, pk: str) -> Any:
 
 def deployment_context(request: HttpRequest, deployment: Any, tab: str) -> dict[str, Any]:
     """What every tab of the deployment page needs: the record, its tab and its actions."""
-    targets = []
-    if can(request.user, Perm.DEPLOYMENT_TRANSITION):
-        targets = [
-            (to, ALLOWED_TRANSITIONS[(deployment.status, to)].description)
-            for to in allowed_targets(deployment.status)
-        ]
     return {
         "deployment": deployment,
         "tab": tab,
         "tabs": deployment_tabs(deployment, tab),
-        "transition_targets": targets,
+        "status_notes": status_notes(deployment),
     }
+
+
+def _transition_form(request: HttpRequest, deployment: Any) -> tuple[TransitionForm, list[Any]]:
+    """The status menu offers only what may happen now; refused steps are listed with why."""
+    menu = status_menu(deployment) if can(request.user, Perm.DEPLOYMENT_TRANSITION) else []
+    offered = [entry for entry in menu if not entry.refused]
+    form = TransitionForm(
+        request.POST if request.method == "POST" else None,
+        targets=[(entry.to, entry.label) for entry in offered],
+        irreversible=frozenset(entry.to for entry in offered if entry.irreversible),
+    )
+    return form, menu
+
+
+def _overview(request: HttpRequest, deployment: Any) -> dict[str, Any]:
+    context = deployment_context(request, deployment, "overview")
+    form, menu = _transition_form(request, deployment)
+    context["transition_form"] = form
+    context["transition_offered"] = [entry for entry in menu if not entry.refused]
+    context["transition_refused"] = [entry for entry in menu if entry.refused]
+    context["overview_panels"] = overview_panels(request, deployment)
+    return context
 
 
 @perm_required(Perm.VIEW)
 def deployment_detail(request: HttpRequest, pk: str) -> HttpResponse:
     deployment = _deployment(request, pk)
-    context = deployment_context(request, deployment, "overview")
-    context["transition_form"] = TransitionForm(
-        targets=[(to, f"{to} — {why}") for to, why in context["transition_targets"]]
-    )
-    context["overview_panels"] = overview_panels(request, deployment)
-    return render(request, "inventory/deployment_detail.html", context)
+    return render(request, "inventory/deployment_detail.html", _overview(request, deployment))
 
 
 @perm_required(Perm.VIEW)
@@ -349,8 +360,8 @@ def deployment_transition(request: HttpRequest, pk: str) -> HttpResponse:
     deployment = _deployment(request, pk)
     if request.method != "POST":
         return redirect("inventory:deployment_detail", pk=pk)
-    targets = [(to, to) for to in allowed_targets(deployment.status)]
-    form = TransitionForm(request.POST, targets=targets)
+    context = _overview(request, deployment)
+    form = context["transition_form"]
     saved = save_form(
         form,
         lambda d: services.deployment_transition(
@@ -360,7 +371,4 @@ def deployment_transition(request: HttpRequest, pk: str) -> HttpResponse:
     if saved is not None:
         messages.success(request, f"Deployment is now {saved.get_status_display().lower()}.")
         return redirect("inventory:deployment_detail", pk=pk)
-    context = deployment_context(request, deployment, "overview")
-    context["transition_form"] = form
-    context["overview_panels"] = overview_panels(request, deployment)
     return render(request, "inventory/deployment_detail.html", context, status=400)

@@ -15,5 +15,7 @@ class RiskConfig(AppConfig):
         deployment_material_change.connect(
             receivers.on_material_change, dispatch_uid="risk.mark_stale_on_material_change"
         )
-        register_gate_check("risk_assessment")(checks.risk_assessment_gate)
+        register_gate_check("risk_assessment", page="risk:deployment_risk")(
+            checks.risk_assessment_gate
+        )
         register_guard(checks.blocked_tier_guard)
