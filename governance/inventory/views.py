@@ -335,23 +335,36 @@ def deployment_edit(request: HttpRequest, pk: str | None = None) -> HttpResponse
     deployment = _deployment(request, pk) if pk else None
     initial = {"model_version": request.GET.get("model_version")} if deployment is None else None
     form = DeploymentForm(request.POST or None, instance=deployment, initial=initial)
+    voids: list[str] = []
     if request.method == "POST":
         if deployment is None:
             saved = save_form(form, lambda d: services.deployment_create(actor=request.user, **d))
         else:
+            # A material change voids approvals and the assessment: the first submit shows
+            # what it would void, and only a second one carrying the confirmation saves it.
+            confirmed = request.POST.get("confirm_voiding") == "yes"
 
             def update(data: dict[str, Any]) -> Any:
                 data.pop("model_version", None)
+                if not confirmed:
+                    voids[:] = services.deployment_update_voids(deployment=deployment, fields=data)
+                    if voids:
+                        return None
                 return services.deployment_update(
                     deployment=deployment, actor=request.user, fields=data
                 )
 
             saved = save_form(form, update)
         if saved is not None:
-            messages.success(request, "Deployment saved.")
+            done = "Deployment saved."
+            if saved.voided:
+                done += " Voided: " + " ".join(saved.voided)
+            messages.success(request, done)
             return redirect("inventory:deployment_detail", pk=saved.pk)
     return render(
-        request, "inventory/form.html", {"form": form, "object": deployment, "kind": "deployment"}
+        request,
+        "inventory/form.html",
+        {"form": form, "object": deployment, "kind": "deployment", "voids": voids},
     )
 
 
