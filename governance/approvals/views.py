@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from governance.accounts.permissions import Perm, can, perm_required
 from governance.approvals import selectors, services
-from governance.approvals.dossier import LABELS, dossier_differences
+from governance.approvals.dossier_contents import dossier_contents
 from governance.approvals.forms import PolicyForm, RequestForm, SignForm, WithdrawForm
 from governance.approvals.gate import gate_evaluate
 from governance.approvals.models import Decision
@@ -103,11 +103,11 @@ def _sign_context(
         "form": form,
         "eligible": selectors.eligible_signers(approval, stage),
         "previous": previous,
-        "differences": dossier_differences(previous.dossier, approval.dossier) if previous else [],
-        "evidence_rows": [
-            (LABELS.get(name, name.replace("_", " ")), value)
-            for name, value in sorted(approval.dossier.get("evidence", {}).items())
-        ],
+        "contents": dossier_contents(approval, previous),
+        # Signatures on a dossier that cannot open the gate would be wasted: say so first.
+        "gate_blockers": request_blockers(approval.deployment)[0]
+        if approval.status == "pending"
+        else [],
     }
 
 
