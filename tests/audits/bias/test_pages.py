@@ -203,7 +203,11 @@ def test_draft_actions_exclusions_and_finalise_from_the_page(browser: Any, user:
     )
     assert response.status_code == 302
     assert audit.results.get(category="Other").excluded
-    browser.post(reverse("bias:audit_finalize", kwargs={"pk": audit.pk}))
+    unconfirmed = browser.post(reverse("bias:audit_finalize", kwargs={"pk": audit.pk}))
+    assert unconfirmed.status_code == 302
+    assert not BiasAudit.objects.get(pk=audit.pk).is_final
+    assert "finalising cannot be undone" in browser.get(detail).content.decode()
+    browser.post(reverse("bias:audit_finalize", kwargs={"pk": audit.pk}), {"confirm": "on"})
     assert BiasAudit.objects.get(pk=audit.pk).is_final
     page = browser.get(detail).content.decode()
     assert "immutable" in page and "Finalise audit" not in page
