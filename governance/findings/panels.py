@@ -1,0 +1,1 @@
+"""What the findings room shows on the dashboard (imported from `FindingsConfig.ready()`)."""
