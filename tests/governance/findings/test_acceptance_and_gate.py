@@ -195,3 +195,36 @@ def test_dashboard_standing_gives_the_gates_own_words() -> None:
     )
     standing = standings_for([deployment])[0]
     assert standing.gate_reasons == gate_evaluate(deployment).reasons
+
+
+def test_policy_api_sets_and_carries_over_the_blocking_severities(admin_user: Any) -> None:
+    from rest_framework.test import APIClient
+
+    from governance.approvals.defaults import ensure_default_policies
+
+    ensure_default_policies()
+    client = APIClient()
+    client.force_authenticate(admin_user)
+    stage = {
+        "name": "Peer review",
+        "required_role": "reviewer",
+        "quorum": 1,
+        "sla_hours": 48,
+        "escalation_role": "compliance_officer",
+    }
+    body = {"tier": "II", "recertification_months": 12, "stages": [stage]}
+    kept = client.post("/api/v1/approval-policies/", body, format="json")
+    assert kept.status_code == 201, kept.content
+    assert kept.json()["blocking_finding_severities"] == ["critical"]
+    changed = client.post(
+        "/api/v1/approval-policies/",
+        {**body, "blocking_finding_severities": ["high", "critical"]},
+        format="json",
+    )
+    assert changed.json()["blocking_finding_severities"] == ["critical", "high"]
+    bad = client.post(
+        "/api/v1/approval-policies/",
+        {**body, "blocking_finding_severities": ["dire"]},
+        format="json",
+    )
+    assert bad.status_code == 400 and "blocking_finding_severities" in bad.json()
