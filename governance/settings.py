@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "governance.liability",
     "governance.approvals",
     "governance.dashboard",
+    "governance.findings",
     "audits.bias",
     "audits.reports",
 ]
@@ -447,6 +448,37 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(  # type: ignore[attr-defined
         "PartyKindEnum": "governance.liability.choices.PartyKind",
         "AIActRoleEnum": "governance.liability.choices.AIActRole",
         "AnnexIIIAreaEnum": "governance.inventory.choices.AnnexIIIArea",
+    }
+)
+
+# --- findings ---
+# Evidence files attached to findings: largest accepted size, and the media types allowed.
+FINDINGS_EVIDENCE_MAX_BYTES = env_int("FINDINGS_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
+FINDINGS_EVIDENCE_TYPES = env_list(
+    "FINDINGS_EVIDENCE_TYPES",
+    [
+        "application/pdf",
+        "text/plain",
+        "text/csv",
+        "image/png",
+        "image/jpeg",
+        "application/json",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ],
+)
+# The risk appetite: a risk-register entry whose residual score exceeds this raises a
+# finding. The default (14) matches the register's executive acceptance, needed from 15 up.
+FINDINGS_RISK_APPETITE = env_int("FINDINGS_RISK_APPETITE", 14, minimum=1)
+CELERY_BEAT_SCHEDULE["findings-expire-acceptances-hourly"] = {
+    "task": "findings.expire_acceptances",
+    "schedule": 3600.0,
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(  # type: ignore[attr-defined]
+    {
+        "FindingSeverityEnum": "governance.findings.choices.Severity",
+        "FindingStateEnum": "governance.findings.choices.FindingState",
+        "FindingSourceKindEnum": "governance.findings.choices.SourceKind",
     }
 )
 

@@ -13,6 +13,7 @@ ROOMS = (
     ("governance.liability", "liability"),
     ("governance.approvals", "approvals"),
     ("governance.dashboard", "dashboard"),
+    ("governance.findings", "findings"),
     ("audits.bias", "bias"),
     ("audits.reports", "reports"),
 )

@@ -38,9 +38,16 @@ class Perm(StrEnum):
     EXPORT_CREATE = "reports.export"
     USER_MANAGE = "accounts.manage"
     LEDGER_VERIFY = "ledger.verify"
+    # Findings. Owners work on their own findings whatever their role (an object rule in the
+    # findings services); FINDING_MANAGE works on anyone's.
+    FINDING_CREATE = "findings.create"
+    FINDING_WORK = "findings.work"
+    FINDING_MANAGE = "findings.manage"
+    FINDING_VERIFY = "findings.verify"
+    FINDING_ACCEPT_RISK = "findings.accept_risk"
 
 
-_SIGNERS = {Perm.VIEW, Perm.APPROVAL_SIGN, Perm.REPORT_REQUEST}
+_SIGNERS = {Perm.VIEW, Perm.APPROVAL_SIGN, Perm.REPORT_REQUEST, Perm.FINDING_WORK}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.REQUESTER: frozenset(
@@ -54,9 +61,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.BIAS_AUDIT_EDIT,
             Perm.LIABILITY_EDIT,
             Perm.REPORT_REQUEST,
+            Perm.FINDING_CREATE,
+            Perm.FINDING_WORK,
         }
     ),
-    Role.REVIEWER: frozenset(_SIGNERS | {Perm.RISK_REGISTER_EDIT}),
+    Role.REVIEWER: frozenset(
+        _SIGNERS | {Perm.RISK_REGISTER_EDIT, Perm.FINDING_CREATE, Perm.FINDING_VERIFY}
+    ),
     Role.COMPLIANCE_OFFICER: frozenset(
         _SIGNERS
         | {
@@ -66,10 +77,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.DEPLOYMENT_TRANSITION,
             Perm.EXPORT_CREATE,
             Perm.LEDGER_VERIFY,
+            Perm.FINDING_CREATE,
+            Perm.FINDING_MANAGE,
+            Perm.FINDING_VERIFY,
+            Perm.FINDING_ACCEPT_RISK,
         }
     ),
-    Role.LEGAL: frozenset(_SIGNERS | {Perm.LIABILITY_EDIT}),
-    Role.EXECUTIVE: frozenset(_SIGNERS | {Perm.RISK_ACCEPT_HIGH}),
+    Role.LEGAL: frozenset(_SIGNERS | {Perm.LIABILITY_EDIT, Perm.FINDING_CREATE}),
+    Role.EXECUTIVE: frozenset(_SIGNERS | {Perm.RISK_ACCEPT_HIGH, Perm.FINDING_ACCEPT_RISK}),
     # Auditors read everything and change nothing.
     Role.AUDITOR: frozenset({Perm.VIEW}),
     Role.ADMIN: frozenset(Perm),

@@ -27,6 +27,7 @@ from tests.factories import (
     ReportFactory,
     user_with_roles,
 )
+from tests.factories.findings import raise_finding
 from tests.factories.liability import liability_sample_ids
 from tests.factories.risk import load_shipped
 
@@ -66,6 +67,7 @@ def _sample_ids() -> dict[str, Callable[[], Any]]:
         "risk-methodologies": lambda: load_shipped().pk,
         "reports": lambda: ReportFactory().pk,
         "exports": lambda: ExportFactory().pk,
+        "findings": lambda: raise_finding().pk,
     }
 
 

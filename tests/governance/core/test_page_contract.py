@@ -45,6 +45,7 @@ from audits.reports.services import reports as report_services
 from governance.accounts.models import ApiToken, User
 from governance.accounts.services import api_token_create
 from governance.approvals.models import ApprovalRequest
+from governance.findings.models import Finding, FindingEvidence
 from governance.inventory.models import AISystem, Dataset, Deployment, ModelVersion
 from governance.liability.models import AccountabilityAssignment, Contract, OwnershipOffer, Party
 from governance.risk.methodology import KIND_IMPACT
@@ -147,6 +148,16 @@ SAMPLES: dict[str, type[models.Model]] = {
     "reports:export_detail": Export,
     "reports:export_progress": Export,
     "reports:export_download": Export,
+    "findings:detail": Finding,
+    "findings:start_remediation": Finding,
+    "findings:resolve": Finding,
+    "findings:add_evidence": Finding,
+    "findings:verify": Finding,
+    "findings:close": Finding,
+    "findings:reopen": Finding,
+    "findings:accept_risk": Finding,
+    "findings:evidence_download": FindingEvidence,
+    "findings:deployment_findings": Deployment,
 }
 
 ROLE_USERS = ("requester", "reviewer", "compliance", "legal", "executive", "auditor", "admin")

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class FindingsConfig(AppConfig):
+    name = "governance.findings"
+    label = "findings"
+    verbose_name = "Findings"
+
+    def ready(self) -> None:
+        from governance.approvals.gate_checks import register_gate_check
+        from governance.findings import panels  # noqa: F401  (registers the dashboard panels)
+        from governance.findings.gate import open_findings_check
+
+        register_gate_check("findings")(open_findings_check)
