@@ -64,6 +64,9 @@ def django_db_modify_db_settings(django_db_modify_db_settings: None) -> Iterator
 @pytest.fixture(autouse=True)
 def _isolated_media(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Verification reads the checkpoint log; one left by another test or by development use
+    # would not match this test's database.
+    settings.LEDGER_CHECKPOINT_DIR = tmp_path / "ledger-checkpoints"
 
 
 @pytest.fixture(autouse=True)

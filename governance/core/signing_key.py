@@ -50,6 +50,11 @@ class OrganisationKey:
         return certificate_sha256(self.certificate)
 
     @property
+    def signer_certificate_pem(self) -> str:
+        """The signer's certificate alone (certificate_pem may carry its chain too)."""
+        return self.certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+    @property
     def algorithm(self) -> str:
         if isinstance(self.private_key, rsa.RSAPrivateKey):
             return RSA_SHA256

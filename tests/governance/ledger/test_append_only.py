@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import pytest
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
+from django.utils import timezone
 
 from governance.ledger.append_only import set_sqlite_maintenance
 from governance.ledger.services import ledger_append
@@ -64,3 +65,27 @@ def test_the_suite_can_still_empty_the_ledger_between_tests() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_the_ledger_was_emptied_after_the_previous_test() -> None:
     assert ledger_append(actor=None, action="test.event", data={}).seq == 1
+
+
+@pytest.mark.django_db
+def test_database_refuses_to_change_or_delete_a_checkpoint() -> None:
+    from governance.ledger.models import LedgerCheckpoint
+
+    LedgerCheckpoint.objects.create(
+        seq=1,
+        head_hash="a" * 64,
+        ts=timezone.now(),
+        algorithm="ecdsa-sha256",
+        signature="",
+        certificate_sha256="b" * 64,
+        certificate="",
+    )
+    for statement in (
+        "UPDATE ledger_ledgercheckpoint SET head_hash = 'forged'",
+        "DELETE FROM ledger_ledgercheckpoint",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="checkpoints are append-only"),
+            production_connection(),
+        ):
+            _execute(statement)
