@@ -27,10 +27,11 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from governance.core.canonical import canonical_bytes, canonical_json, format_timestamp
+from governance.core.canonical import canonical_json, format_timestamp
 from governance.core.signing_key import organisation_key
 from governance.ledger.models import LedgerCheckpoint, LedgerHead
 from governance.ledger.services import ledger_append, ledger_write_lock
+from governance.ledger.standalone_verifier import checkpoint_payload
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +42,9 @@ FIELDS = ("seq", "head_hash", "ts", "algorithm", "signature", "certificate_sha25
 
 
 def payload(*, seq: int, head_hash: str, ts: str) -> bytes:
-    """The exact bytes a checkpoint's signature covers."""
-    return canonical_bytes({"head_hash": head_hash, "seq": seq, "ts": ts})
+    """The exact bytes a checkpoint's signature covers (defined with the standalone verifier,
+    which rebuilds them for OpenSSL)."""
+    return checkpoint_payload(seq=seq, head_hash=head_hash, ts=ts)
 
 
 def record(checkpoint: LedgerCheckpoint) -> dict[str, Any]:
