@@ -365,7 +365,19 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "ledger-verify-hourly": {"task": "ledger.verify_chain", "schedule": 3600.0},
     # Re-hashes every stored evidence file: reads the whole media folder, so weekly.
     "evidence-verify-weekly": {"task": "core.verify_evidence", "schedule": 7 * 86400.0},
+    "ledger-checkpoint-hourly": {"task": "ledger.checkpoint", "schedule": 3600.0},
 }
+
+# --- ledger ---
+# Every signed checkpoint of the chain's head is also appended to checkpoints.jsonl here. Put
+# it where those who administer the database cannot rewrite it (another host's mount, an
+# append-only or WORM volume): it is what exposes a database whose chain was re-hashed.
+LEDGER_CHECKPOINT_DIR = env_path("LEDGER_CHECKPOINT_DIR", VAR_DIR / "ledger-checkpoints")
+# Addresses that receive a copy of each checkpoint by e-mail (none by default).
+LEDGER_CHECKPOINT_EMAIL = env_list("LEDGER_CHECKPOINT_EMAIL", [])
+# SHA-256 fingerprints of earlier signing certificates whose checkpoints stay trusted after the
+# key is replaced; the configured certificate is always trusted.
+LEDGER_TRUSTED_CERT_SHA256 = env_list("LEDGER_TRUSTED_CERT_SHA256", [])
 
 # --- bias ---
 # Largest audit CSV accepted, in bytes (default 200 MB).
