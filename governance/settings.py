@@ -325,6 +325,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "ledger-verify-hourly": {"task": "ledger.verify_chain", "schedule": 3600.0},
+    # Sign-off reminders and escalations (e-mail and in-app), and approval expiry: each
+    # notice is recorded once, so a repeated or redelivered run sends nothing twice.
+    "approvals-sla-notices-hourly": {"task": "approvals.sla_notices", "schedule": 3600.0},
+    "approvals-expiry-hourly": {"task": "approvals.expiry", "schedule": 3600.0},
 }
 
 # --- bias ---
