@@ -329,6 +329,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # notice is recorded once, so a repeated or redelivered run sends nothing twice.
     "approvals-sla-notices-hourly": {"task": "approvals.sla_notices", "schedule": 3600.0},
     "approvals-expiry-hourly": {"task": "approvals.expiry", "schedule": 3600.0},
+    # Rooms' "due soon / overdue" notifications (governance/notifications/sweeps.py).
+    "notifications-sweep-due-daily": {"task": "notifications.sweep_due", "schedule": 86400.0},
 }
 
 # --- bias ---
