@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "governance.risk",
     "governance.liability",
     "governance.approvals",
+    "governance.notifications",
     "governance.dashboard",
     "governance.findings",
     "audits.bias",
@@ -123,6 +124,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "governance.core.context_processors.navigation",
+                "governance.notifications.context_processors.inbox",
             ],
         },
     },
@@ -366,6 +368,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Re-hashes every stored evidence file: reads the whole media folder, so weekly.
     "evidence-verify-weekly": {"task": "core.verify_evidence", "schedule": 7 * 86400.0},
     "ledger-checkpoint-hourly": {"task": "ledger.checkpoint", "schedule": 3600.0},
+    # Sign-off reminders and escalations (e-mail and in-app), and approval expiry: each
+    # notice is recorded once, so a repeated or redelivered run sends nothing twice.
+    "approvals-sla-notices-hourly": {"task": "approvals.sla_notices", "schedule": 3600.0},
+    "approvals-expiry-hourly": {"task": "approvals.expiry", "schedule": 3600.0},
+    # Rooms' "due soon / overdue" notifications (governance/notifications/sweeps.py).
+    "notifications-sweep-due-daily": {"task": "notifications.sweep_due", "schedule": 86400.0},
 }
 
 # --- ledger ---
