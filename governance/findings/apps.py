@@ -8,7 +8,9 @@ class FindingsConfig(AppConfig):
 
     def ready(self) -> None:
         from governance.approvals.gate_checks import register_gate_check
-        from governance.findings import panels  # noqa: F401  (registers the dashboard panels)
+
+        # Importing these registers the dashboard panels and the daily due/overdue sweep.
+        from governance.findings import inbox, panels  # noqa: F401
         from governance.findings.gate import open_findings_check
 
         register_gate_check("findings")(open_findings_check)

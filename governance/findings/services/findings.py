@@ -18,6 +18,7 @@ from django.utils import timezone
 from governance.accounts.permissions import Perm, can, permissions_of
 from governance.core.errors import Conflict, InvalidInput, PermissionRefused, TransitionNotAllowed
 from governance.findings.choices import FindingState, Severity, SourceKind, may_move
+from governance.findings.inbox import notify_owner
 from governance.findings.models import Finding
 from governance.findings.policy import due_date_for
 from governance.findings.services.evidence import check_uploads, store_evidence
@@ -145,6 +146,7 @@ def finding_create(
             deployment_id=deployment.pk,
             data=_raised_event(finding),
         )
+        notify_owner(finding)
     return finding
 
 
@@ -195,6 +197,7 @@ def finding_raise_automatic(
         deployment_id=deployment.pk,
         data=_raised_event(finding),
     )
+    notify_owner(finding)
     return finding
 
 
