@@ -3,9 +3,10 @@
 `AutoSchema` is drf-spectacular's schema class with two additions made in one place rather
 than on each view:
 
-- every operation lists the error answers `governance.core.api.exception_handler` can give it
-  (400 field messages, 401, 403, 404, 409 for writes), each with a shared `Error` or
-  `ValidationError` component, so generated clients can decode them;
+- every operation lists the error answers `governance.core.api.exception_handler` and the
+  API's error handlers can give it (400 field messages, 401, 403, 404, 409 for writes, 413
+  for bodies over the limit, 429 where a password is checked again), each with a shared
+  `Error` or `ValidationError` body, so generated clients can decode them;
 - a read-only choice field whose model column may be blank lists "" among its values: DRF
   drops `allow_blank` from read-only fields, so the enum would otherwise forbid the blank
   value the API really answers.
@@ -18,7 +19,7 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.plumbing import ResolvedComponent, force_instance, is_serializer
 from rest_framework import serializers
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -34,6 +35,10 @@ ERROR_SCHEMA: dict[str, Any] = {
     "properties": {
         "detail": {"type": "string"},
         "code": {"type": "string"},
+        "retry_after": {
+            "type": "integer",
+            "description": "On a 429 for a locked account: seconds until it may try again.",
+        },
     },
     "required": ["detail"],
     "additionalProperties": {"type": "array", "items": {"type": "string"}},
@@ -66,6 +71,8 @@ DESCRIPTIONS = {
     "404": "No such record visible to the caller, or no such page of a list.",
     "409": "The request conflicts with the record's current state (e.g. a workflow step "
     "that is not allowed now) or with another record.",
+    "413": "The request body is larger than the server accepts.",
+    "429": "Too many attempts from this client; the message says when to try again.",
 }
 
 
@@ -76,13 +83,12 @@ class AutoSchema(SpectacularAutoSchema):
             return None
         responses = operation.setdefault("responses", {})
         for code in self._error_codes(operation):
-            if code in responses:
-                continue
-            name = "ValidationError" if code == "400" else "Error"
-            responses[code] = {
-                "description": DESCRIPTIONS[code],
-                "content": {MEDIA_TYPE: {"schema": self._component(name)}},
-            }
+            responses.setdefault(code, {"description": DESCRIPTIONS[code]})
+        for code, response in responses.items():
+            # Error answers a view declared with a description only get the shared body too.
+            if str(code) >= "400" and "content" not in response:
+                name = "ValidationError" if str(code) == "400" else "Error"
+                response["content"] = {MEDIA_TYPE: {"schema": self._component(name)}}
         return operation
 
     def _error_codes(self, operation: dict[str, Any]) -> list[str]:
@@ -100,7 +106,17 @@ class AutoSchema(SpectacularAutoSchema):
             codes.append("404")
         if self.method in WRITE_METHODS:
             codes.append("409")
+        if "requestBody" in operation:
+            codes.append("413")
+        if "requestBody" in operation and self._reauthenticates():
+            codes.append("429")
         return codes
+
+    def _reauthenticates(self) -> bool:
+        # Operations that take the caller's password check it again (signatures); repeated
+        # wrong passwords slow the account down, answered with 429 (accounts.reauthenticate).
+        serializer = force_instance(self.get_request_serializer())
+        return is_serializer(serializer) and "password" in getattr(serializer, "fields", {})
 
     def _requires_authentication(self) -> bool:
         # An empty requirement ({}) in the operation's security means anonymous callers pass.

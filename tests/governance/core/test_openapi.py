@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from governance.accounts.roles import Role
+from governance.approvals import services as approvals
 from governance.liability.services.ai_act import ai_act_role_shift_record
 from tests.factories import (
     AISystemFactory,
@@ -16,7 +17,7 @@ from tests.factories import (
     ReportFactory,
     user_with_roles,
 )
-from tests.factories.approvals import assess
+from tests.factories.approvals import assess, ready_deployment
 from tests.factories.liability import AssignmentFactory
 from tests.helpers.openapi import openapi_schema, response_component, schema_errors
 
@@ -95,6 +96,8 @@ def test_every_operation_lists_its_error_answers() -> None:
             expected |= {"400", "409"}
         if "{" in path:
             expected.add("404")
+        if "requestBody" in operation:
+            expected.add("413")
         absent = expected - set(operation["responses"])
         if absent:
             missing.append((method, path, sorted(absent)))
@@ -140,3 +143,16 @@ def test_a_refusal_not_tied_to_a_field_is_an_object_with_its_messages(api: Any) 
     assert response.status_code == 400
     assert response.json() == {"detail": ["Null characters are not allowed."]}
     _assert_documented(response, "/api/v1/risk-methodologies/", "get")
+
+
+def test_a_signature_lockout_matches_its_documented_429(api: Any, settings: Any) -> None:
+    deployment, requester, _ = ready_deployment("I")
+    approval = approvals.approval_request_create(deployment=deployment, actor=requester)
+    client = api(user_with_roles(Role.REVIEWER))
+    url = f"/api/v1/approval-requests/{approval.pk}/signoffs/"
+    body = {"decision": "approve", "meaning": "x", "password": "wrong-guess"}
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        client.post(url, body, format="json")
+    locked = client.post(url, body, format="json")
+    assert locked.status_code == 429
+    _assert_documented(locked, "/api/v1/approval-requests/{id}/signoffs/", "post")
