@@ -7,6 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
 from governance.accounts.forms import TokenForm
@@ -24,10 +25,10 @@ class LogoutView(auth_views.LogoutView):
     pass
 
 
-@login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def _profile_page(
+    request: HttpRequest, *, new_key: str | None = None, status: int = 200
+) -> HttpResponse:
     tokens = ApiToken.objects.filter(user=cast(User, request.user)).order_by("-created_at")
-    new_key = request.session.pop("new_api_token", None)
     return render(
         request,
         "accounts/profile.html",
@@ -36,7 +37,13 @@ def profile(request: HttpRequest) -> HttpResponse:
             "new_key": new_key,
             "permissions": sorted(p.value for p in permissions_of(request.user)),
         },
+        status=status,
     )
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    return _profile_page(request)
 
 
 @require_POST
@@ -47,9 +54,12 @@ def token_create(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"No token created: {' '.join(map(str, form.errors['name']))}")
         return redirect("accounts:profile")
     name = form.cleaned_data["name"]
-    # Shown once on the next page and never again: only its hash is stored.
-    request.session["new_api_token"] = api_token_create(user=cast(User, request.user), name=name)
-    return redirect("accounts:profile")
+    key = api_token_create(user=cast(User, request.user), name=name)
+    # The key exists only in this response: it is never put in the session or the messages
+    # (both stored server-side until the next page), and no cache or history may keep it.
+    response = _profile_page(request, new_key=key, status=201)
+    add_never_cache_headers(response)  # no-store among them
+    return response
 
 
 @require_POST

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -143,3 +144,23 @@ def test_wrong_reauthentication_is_refused_ledgered_and_counts_toward_lockout(rf
 def test_correct_reauthentication_passes(rf) -> None:  # type: ignore[no-untyped-def]
     user = user_with_roles(Role.REVIEWER)
     reauthenticate(user=user, password=PASSWORD, request=rf.post("/"), purpose="signoff")
+
+
+@pytest.mark.django_db
+def test_a_new_token_is_shown_in_the_answer_to_its_creation_and_stored_nowhere(client) -> None:  # type: ignore[no-untyped-def]
+    from django.contrib.sessions.models import Session
+
+    user = user_with_roles(Role.REQUESTER)
+    client.force_login(user)
+    response = client.post(reverse("accounts:token_create"), {"name": "ci"})
+    assert response.status_code == 201
+    assert "no-store" in response["Cache-Control"]
+    key = re.search(rb'<pre class="mono">([^<]+)</pre>', response.content)
+    assert key is not None
+    key_text = key.group(1).decode()
+    assert APIClient().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {key_text}").status_code == 200
+    for session in Session.objects.all():
+        assert key_text not in session.session_data
+        assert key_text not in repr(session.get_decoded())
+    # The next page view does not show it again.
+    assert key_text.encode() not in client.get(reverse("accounts:profile")).content
