@@ -121,7 +121,17 @@ def main() -> None:
         "connection.cursor().execute("
         "'CREATE TABLE bench_insert (id bigserial PRIMARY KEY, at timestamptz NOT NULL)')",
     )
-    token = _manage(url, "create_api_token", "auditor", "--name", "bench").strip()
+    token = _manage(
+        url,
+        "create_api_token",
+        "auditor",
+        "--name",
+        "bench",
+        "--scope",
+        "read",
+        "--scope",
+        "gate:read",
+    ).strip()
     deployment = (
         _manage(
             url,

@@ -255,6 +255,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
         "governance.accounts.permissions.HasPerm",
+        # A token acts only within its scopes (governance/accounts/scopes.py).
+        "governance.accounts.permissions.TokenScopes",
     ],
     "DEFAULT_PAGINATION_CLASS": "governance.core.api.StandardPagination",
     "PAGE_SIZE": 25,

@@ -34,7 +34,9 @@ def _approved_deployment(tier: str = "II") -> tuple[Any, User]:
 
 def _pipeline(user: User) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user)}")
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Token {api_token_create(user=user, scopes=['gate:read'])}"
+    )
     return client
 
 
@@ -242,7 +244,7 @@ def test_expired_answers_make_room_before_the_oldest_live_one(monkeypatch) -> No
 
 def test_only_what_the_full_path_would_answer_the_same_way_is_replayed() -> None:
     deployment, _ = _approved_deployment()
-    key = api_token_create(user=user_with_roles(Role.AUDITOR))
+    key = api_token_create(user=user_with_roles(Role.AUDITOR), scopes=["gate:read"])
     url = f"/api/v1/deployments/{deployment.pk}/gate/"
     pipeline = APIClient()
     pipeline.credentials(HTTP_AUTHORIZATION=f"Token {key}")
@@ -318,7 +320,7 @@ def test_outside_a_transaction_the_replayed_decision_alone_commits_without_waiti
         cursor.execute("SELECT seq FROM ledger_ledgerhead WHERE id = 1")
         head = cursor.fetchone()[0]
         values = [deployment.pk, timezone.now(), True, Jsonb([]), "f" * 64, None]
-        guard = [token.key_hash, auditor.pk, head]
+        guard = gate_replay.guard_values(token.key_hash, auditor.pk, timezone.now(), head)
         cursor.execute(
             gate_replay._replay_sql() + " RETURNING current_setting('synchronous_commit')",
             [*values, *guard],

@@ -337,7 +337,7 @@ class Demo:
         self.users = {u.username: u for u in User.objects.filter(username__in=ROLE_USERS)}
         deployment = Deployment.objects.order_by("environment").first()
         assert deployment is not None
-        api_token_create(user=self.users["admin"], name="page contract")
+        api_token_create(user=self.users["admin"], name="page contract", scopes=["read"])
         risk_assessment_create(
             deployment=deployment,
             methodology=Methodology.objects.filter(kind=KIND_IMPACT).order_by("slug").first(),
