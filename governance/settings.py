@@ -344,11 +344,12 @@ REPORT_SIGNING_KEY = env_str("REPORT_SIGNING_KEY")
 REPORT_SIGNING_CERT = env_str("REPORT_SIGNING_CERT")
 REPORT_SIGNING_PASSPHRASE = env_str("REPORT_SIGNING_PASSPHRASE")
 REPORT_DEV_SIGNING_DIR = VAR_DIR / "signing"
-# A gate answer replayed to a pipeline (nothing changed since it was computed) is recorded
-# without waiting for PostgreSQL's disk flush; a database crash (or a failover to a synchronous
-# standby) can lose the last fraction of a second of such records, nothing else. See
-# governance/approvals/gate_replay.py.
-GATE_DECISIONS_ASYNC_COMMIT = env_bool("GATE_DECISIONS_ASYNC_COMMIT", default=True)
+# Every gate decision is a record of what was allowed, so by default it waits for
+# PostgreSQL's disk flush like every other record. `true` records a replayed gate answer
+# (nothing changed since it was computed) without waiting: faster under many pipelines, but a
+# database crash (or a failover to a synchronous standby) can lose the last fraction of a
+# second of such records. See governance/approvals/gate_replay.py and docs/ci-gate.md.
+GATE_DECISIONS_ASYNC_COMMIT = env_bool("GATE_DECISIONS_ASYNC_COMMIT", default=False)
 REPORT_ORGANISATION = env_str("REPORT_ORGANISATION", "Model Governance")
 # The reports table is the outbox: a queued report not picked up after this long is sent again.
 REPORT_REDISPATCH_AFTER_SECONDS = env_int("REPORT_REDISPATCH_AFTER_SECONDS", 60, minimum=1)

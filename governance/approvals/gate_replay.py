@@ -19,14 +19,15 @@ kept only if the ledger head read before authentication is the one the answer wa
 at, so nothing recorded while the caller was being checked can hide behind it. Answers are
 also kept no longer than the full path's own reuse allows (an approval's expiry, a minute).
 
-On PostgreSQL the replayed decision commits asynchronously (`synchronous_commit` off for
-that one statement's transaction; `GATE_DECISIONS_ASYNC_COMMIT=false` turns it off): the
-commit no longer waits for the disk flush, which is what a synchronous commit per call
-costs most. A crash of the database server can lose the last fraction of a second of
-replayed decisions (PostgreSQL flushes within three `wal_writer_delay`, 0.6 s by default),
-and with synchronous replication such a commit does not wait for the standby either, so a
-failover can lose the same; it never loses or reorders anything else (approvals, sign-offs
-and the ledger always wait), and the database stays consistent.
+A replayed decision commits like any other record, waiting for the disk. With
+`GATE_DECISIONS_ASYNC_COMMIT=true` (an operator's choice, off by default) it commits
+asynchronously on PostgreSQL (`synchronous_commit` off for that one statement's
+transaction): the commit no longer waits for the disk flush, which is what a synchronous
+commit per call costs most. A crash of the database server can then lose the last fraction
+of a second of replayed decisions (PostgreSQL flushes within three `wal_writer_delay`, 0.6 s
+by default), and with synchronous replication such a commit does not wait for the standby
+either, so a failover can lose the same; it never loses or reorders anything else
+(approvals, sign-offs and the ledger always wait), and the database stays consistent.
 """
 
 from __future__ import annotations

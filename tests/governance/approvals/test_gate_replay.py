@@ -313,6 +313,7 @@ def test_a_replay_never_relaxes_the_commit_of_an_enclosing_transaction() -> None
 def test_outside_a_transaction_the_replayed_decision_alone_commits_without_waiting(
     settings,
 ) -> None:  # type: ignore[no-untyped-def]
+    settings.GATE_DECISIONS_ASYNC_COMMIT = True  # the operator's opt-out of durability
     deployment, auditor, pipeline, url = _auditor_with_a_kept_answer()
     # The statement as replayed, asked what its own transaction commits with.
     token = ApiToken.objects.get(user=auditor)

@@ -86,3 +86,19 @@ def test_postgresql_prepares_statements_unless_told_not_to(tmp_path) -> None:  #
     assert "server_side_binding" not in embedded.stdout, embedded.stderr
     wrong = _database_options(tmp_path, DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="maybe")
     assert wrong.returncode != 0 and "DATABASE_PREPARED_STATEMENTS" in wrong.stderr
+
+
+def test_gate_decisions_wait_for_the_disk_unless_asked_not_to(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # A decision record is evidence of what was allowed: durable unless the operator opts out.
+    ask = "from django.conf import settings; print(settings.GATE_DECISIONS_ASYNC_COMMIT)"
+    clean = {k: v for k, v in os.environ.items() if k != "GATE_DECISIONS_ASYNC_COMMIT"}
+    for env, expected in [({}, "False"), ({"GATE_DECISIONS_ASYNC_COMMIT": "true"}, "True")]:
+        result = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", ask],
+            cwd=ROOT,
+            env={**clean, "GOVERNANCE_VAR_DIR": str(tmp_path), **env},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.stdout.strip().splitlines()[-1] == expected, result.stderr
