@@ -250,3 +250,17 @@ def test_a_token_that_lost_the_gate_scope_is_not_replayed() -> None:
     response = pipeline.get(url)
     assert response.status_code == 403 and "gate:read or read" in response.json()["detail"]
     assert GateDecision.objects.filter(deployment=deployment).count() == 2
+
+
+def test_the_admin_shows_a_tokens_scopes_and_expiry_but_cannot_change_them(client) -> None:  # type: ignore[no-untyped-def]
+    admin = user_with_roles(Role.ADMIN, is_staff=True, is_superuser=True)
+    api_token_create(user=admin, scopes=["gate:read"])
+    token = ApiToken.objects.get(user=admin)
+    client.force_login(admin)
+    url = reverse("admin:accounts_apitoken_change", args=[token.pk])
+    assert b"gate:read" in client.get(url).content
+    client.post(
+        url, {"scopes": "read write", "expires_at_0": "2099-01-01", "expires_at_1": "00:00"}
+    )
+    token.refresh_from_db()
+    assert token.scopes == "gate:read" and token.expires_at is None
