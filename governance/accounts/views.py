@@ -72,8 +72,8 @@ def token_create(request: HttpRequest) -> HttpResponse:
     )
     if key is None:
         return _profile_page(request, form=form)
-    # The key exists only in this response: it is never put in the session or the messages
-    # (both stored server-side until the next page), and no cache or history may keep it.
+    # The key exists only in this response: it is never put in the session (a database row)
+    # or the messages (a cookie or the session) for a next page, and no cache may keep it.
     response = _profile_page(request, new_key=key, status=201)
     add_never_cache_headers(response)  # no-store among them
     return response
