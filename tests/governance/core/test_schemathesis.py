@@ -27,6 +27,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi import checks
 
 from governance.accounts.models import User
+from governance.accounts.permissions import mintable_scopes
 from governance.accounts.services import api_token_create
 
 EXAMPLES_PER_OPERATION = 5
@@ -149,7 +150,11 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, A
             call_command("seed_demo", stdout=io.StringIO())
             users = {u.username: u for u in User.objects.filter(username__in=[*ROLES, "admin"])}
             tokens = {
-                role: api_token_create(user=users[role], name="schemathesis") for role in ROLES
+                # Every scope the role may give, so the roles' own permissions are what is tested.
+                role: api_token_create(
+                    user=users[role], name="schemathesis", scopes=mintable_scopes(users[role])
+                )
+                for role in ROLES
             }
             yield {"tokens": tokens, "world": World(users["admin"])}
         finally:
