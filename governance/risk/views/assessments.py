@@ -74,7 +74,10 @@ def assessment_start(request: HttpRequest, pk: Any) -> HttpResponse:
         return redirect("risk:deployment_risk", pk=deployment.pk)
     try:
         draft = services.risk_assessment_create(
-            deployment=deployment, methodology=form.cleaned_data["methodology"], actor=request.user
+            deployment=deployment,
+            methodology=form.cleaned_data["methodology"],
+            actor=request.user,
+            start_blank=form.cleaned_data["start_blank"],
         )
     except DomainError as exc:
         messages.error(request, exc.message)

@@ -459,3 +459,17 @@ def test_incomplete_submission_names_the_questions_and_links_their_steps(
     assert "answers need attention" in problems
     draft.refresh_from_db()
     assert draft.status == "draft"
+
+
+def test_start_blank_on_the_page_leaves_the_previous_answers_behind(
+    as_requester: Any, impact: Any, deployment: Any, requester: Any
+) -> None:
+    _submitted(deployment, impact, requester, autonomy="automatic")
+    risk_tab = as_requester.get(reverse("risk:deployment_risk", args=[deployment.pk]))
+    assert b'name="start_blank"' in risk_tab.content
+    as_requester.post(
+        reverse("risk:assessment_start", args=[deployment.pk]),
+        {"methodology": impact.pk, "start_blank": "on"},
+    )
+    draft = RiskAssessment.objects.get(status="draft")
+    assert draft.carried_over == [] and "autonomy" not in draft.answers
