@@ -174,6 +174,11 @@ class AssessmentSerializer(serializers.ModelSerializer):
     superseded_by = serializers.SerializerMethodField()
     created_by = serializers.CharField(source="created_by.username")
     submitted_by = serializers.CharField(source="submitted_by.username", allow_null=True)
+    carried_over = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Question ids whose answer came from `carried_over_from` and has not been "
+        "changed or confirmed since",
+    )
 
     class Meta:
         model = RiskAssessment
@@ -203,6 +208,8 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "stale_since",
             "supersedes",
             "superseded_by",
+            "carried_over_from",
+            "carried_over",
             "created_by",
             "created_at",
             "submitted_by",
@@ -228,11 +235,43 @@ class AssessmentCreateSerializer(serializers.Serializer):
     submit = serializers.BooleanField(
         default=False, help_text="Submit at once (all required questions must be answered)"
     )
+    start_blank = serializers.BooleanField(
+        default=False,
+        help_text="Do not carry over the answers of the previous submitted assessment",
+    )
 
 
 class AssessmentUpdateSerializer(serializers.Serializer):
-    answers = JSONField(help_text="Merged into the draft's answers; null clears one")
+    answers = JSONField(
+        required=False, default=dict, help_text="Merged into the draft's answers; null clears one"
+    )
     replace = serializers.BooleanField(default=False, help_text="Replace all answers instead")
+    confirm = serializers.ListField(
+        child=serializers.CharField(max_length=100),
+        required=False,
+        default=list,
+        help_text="Question ids whose carried-over answer still holds: their mark is removed",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Replacing with answers left out would wipe the draft by accident.
+        if attrs["replace"] and "answers" not in self.initial_data:
+            raise serializers.ValidationError({"answers": "Required when replace is true."})
+        return attrs
+
+
+CREATE_DESCRIPTION = """Start an assessment (a draft, or submitted at once with `submit`).
+
+A re-assessment starts from the answers of the deployment's latest **submitted** assessment
+with the same methodology slug. When the methodology version changed, only answers whose
+question id still exists and whose options are still among its options are carried over.
+Their question ids are listed in `carried_over` (the source is `carried_over_from`) until a
+PATCH changes them or names them in `confirm`; the `risk_assessment.created` ledger event
+records the source assessment. Answers given in the request win over carried-over ones.
+Send `start_blank: true` to start from the inventory's values only.
+
+A submission with missing answers is a 400 listing each one under `answers.<question id>`
+with the question's text as the message."""
 
 
 @extend_schema(parameters=[DEPLOYMENT_PARAMETER])
@@ -261,7 +300,11 @@ class AssessmentViewSet(
         fresh = self.get_queryset().get(pk=assessment.pk)
         return Response(AssessmentSerializer(fresh).data, status=code)
 
-    @extend_schema(request=AssessmentCreateSerializer, responses={201: AssessmentSerializer})
+    @extend_schema(
+        request=AssessmentCreateSerializer,
+        responses={201: AssessmentSerializer},
+        description=CREATE_DESCRIPTION,
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         payload = AssessmentCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -280,6 +323,7 @@ class AssessmentViewSet(
             actor=request.user,
             answers=data["answers"],
             submit=data["submit"],
+            start_blank=data["start_blank"],
         )
         return self._respond(assessment, status.HTTP_201_CREATED)
 
@@ -293,6 +337,7 @@ class AssessmentViewSet(
             actor=request.user,
             answers=payload.validated_data["answers"],
             replace=payload.validated_data["replace"],
+            confirm=payload.validated_data["confirm"],
         )
         return self._respond(updated)
 

@@ -25,6 +25,12 @@ class StartAssessmentForm(forms.Form):
         empty_label=None,
         help_text="The EU AI Act questionnaire linked to it is answered in the same assessment.",
     )
+    start_blank = forms.BooleanField(
+        required=False,
+        label="Start blank",
+        help_text="Leave out the answers of the previous submitted assessment with this "
+        "methodology (otherwise they are carried over, marked for checking).",
+    )
 
     def __init__(self, *args: Any, methodologies: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -139,6 +139,19 @@ class RiskAssessment(BaseModel):
     supersedes = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
     )
+    carried_over_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The earlier submitted assessment this one's answers started from",
+    )
+    carried_over = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Question ids whose answer was carried over and not yet changed or confirmed",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -111,25 +111,47 @@ def clean_answers(specs: Sequence[Spec], answers: Any, *, complete: bool) -> Ans
             continue
         problem, normalised = _clean_one(question, value)
         if problem:
-            errors[f"answers.{qid}"] = f"Question {qid!r}: {problem}"
+            errors[f"answers.{qid}"] = f"Question {qid!r} ({question.text}): {problem}"
         elif normalised is not None:
             cleaned[qid] = normalised
     if complete:
         for question in questions.values():
             if question.required and question.id not in cleaned:
-                errors.setdefault(
-                    f"answers.{question.id}", f"Question {question.id!r} needs an answer."
-                )
+                # People read these on the review page: the question's words, not its id.
+                errors.setdefault(f"answers.{question.id}", f"Needs an answer: {question.text}")
     if errors:
-        names = sorted(key.removeprefix("answers.") for key in errors)
         first = errors[next(iter(errors))]
-        message = (
-            first
-            if len(errors) == 1
-            else f"{len(errors)} answers need attention: " + ", ".join(names) + "."
-        )
+        if len(errors) == 1:
+            message = first
+        else:
+            named = [_label(questions, key.removeprefix("answers.")) for key in errors]
+            message = f"{len(errors)} answers need attention: " + "; ".join(named)
         raise InvalidInput(message, fields=errors)
     return cleaned
+
+
+def _label(questions: Mapping[str, Question], qid: str) -> str:
+    question = questions.get(qid)
+    return question.text if question is not None else repr(qid)
+
+
+def carry_over(specs: Sequence[Spec], answers: Mapping[str, Any]) -> tuple[Answers, list[str]]:
+    """Split earlier answers into those still valid for these specs and the ids left behind.
+
+    An answer carries over only if its question still exists and every chosen option is
+    still one of its options (a new methodology version may drop or rename either).
+    """
+    questions = {q.id: q for spec in specs for q in spec.questions}
+    kept: Answers = {}
+    dropped: list[str] = []
+    for qid, value in answers.items():
+        question = questions.get(qid)
+        problem, normalised = _clean_one(question, value) if question else ("gone", None)
+        if problem or normalised is None:
+            dropped.append(qid)
+        else:
+            kept[qid] = normalised
+    return kept, sorted(dropped)
 
 
 def _clean_one(question: Question, value: Any) -> tuple[str, Answer | None]:

@@ -92,7 +92,9 @@ def methodology_by_version(user: Any, slug: str, version: str) -> Methodology | 
 def assessments_for(user: Any) -> QuerySet[RiskAssessment]:
     if not can(user, Perm.VIEW):
         return RiskAssessment.objects.none()
-    return RiskAssessment.objects.select_related(*ASSESSMENT_RELATED, "superseded_by")
+    return RiskAssessment.objects.select_related(
+        *ASSESSMENT_RELATED, "superseded_by", "carried_over_from"
+    )
 
 
 def deployment_assessments(user: Any, deployment: Any) -> QuerySet[RiskAssessment]:
@@ -189,16 +191,26 @@ def answer_sections(assessment: RiskAssessment) -> list[dict[str, Any]]:
 
     sections: list[dict[str, Any]] = []
     facts = assessment.inventory_facts or {}
+    carried = set(assessment.carried_over or [])
     for spec in specs_of(assessment.methodology):
         if spec is None:
             continue
         for section in spec.sections:
             rows = [
                 _answer_row(spec, q, assessment.answers.get(q.id), facts)
+                | {"carried_over": q.id in carried}
                 for q in spec.questions
                 if q.section == section
             ]
-            sections.append({"title": section, "rows": rows, "scored": spec.kind == "impact"})
+            # Sections come in wizard order, so the position is the step that asks them.
+            sections.append(
+                {
+                    "title": section,
+                    "rows": rows,
+                    "scored": spec.kind == "impact",
+                    "step": len(sections) + 1,
+                }
+            )
     return sections
 
 

@@ -21,7 +21,7 @@ from governance.risk.models import (
     RiskAssessment,
     StaleMark,
 )
-from governance.risk.scoring import Answers, Evaluation, clean_answers, evaluate
+from governance.risk.scoring import Answers, Evaluation, carry_over, clean_answers, evaluate
 from governance.risk.signals import assessment_submitted
 
 
@@ -109,6 +109,45 @@ def _check_deployment_open(deployment: Deployment) -> None:
         )
 
 
+def carry_over_source(deployment: Deployment, methodology: Methodology) -> RiskAssessment | None:
+    """The deployment's latest submitted assessment with the same methodology slug, if any."""
+    return (
+        RiskAssessment.objects.filter(
+            deployment_id=deployment.pk,
+            status=AssessmentStatus.SUBMITTED,
+            methodology__slug=methodology.slug,
+        )
+        .select_related("methodology__eu_classification")
+        .order_by("-submitted_at")
+        .first()
+    )
+
+
+def _carried(
+    methodology: Methodology, previous: RiskAssessment, facts: Mapping[str, str]
+) -> tuple[Answers, list[str]]:
+    impact, eu = specs_of(methodology)
+    carried, dropped = carry_over([s for s in (impact, eu) if s is not None], previous.answers)
+    earlier_facts = previous.inventory_facts or {}
+    for spec in (impact, eu):
+        for question in spec.questions if spec else ():
+            # The inventory moved on since the earlier answer: its current value is the better
+            # starting point for a question it answers.
+            if question.prefill and earlier_facts.get(question.prefill) != facts[question.prefill]:
+                carried.pop(question.id, None)
+    return carried, dropped
+
+
+def _carry_record(previous: RiskAssessment | None) -> dict[str, Any] | None:
+    if previous is None:
+        return None
+    return {
+        "assessment": str(previous.pk),
+        "submitted_at": previous.submitted_at.isoformat() if previous.submitted_at else None,
+        "methodology": _methodology_record(previous.methodology),
+    }
+
+
 def risk_assessment_create(
     *,
     deployment: Deployment,
@@ -116,12 +155,18 @@ def risk_assessment_create(
     actor: Any,
     answers: Any = None,
     submit: bool = False,
+    start_blank: bool = False,
 ) -> RiskAssessment:
     """Start an assessment of a deployment with an impact methodology (and its EU questionnaire).
 
-    Questions the inventory can answer (Annex III area, profiling) start from the inventory's
-    values unless answers are given. With `submit=True` the assessment is submitted in the same
-    transaction, so a refused submission leaves nothing behind.
+    A re-assessment starts from the answers of the deployment's latest submitted assessment
+    with the same methodology slug (unless `start_blank`): only answers whose question and
+    options still exist in this version carry over, their ids are kept in `carried_over`
+    until someone changes or confirms them, and the ledger event names the source.
+    Given answers win over carried ones. Questions the inventory can answer (Annex III area,
+    profiling) start from the inventory's values when nothing else answers them. With
+    `submit=True` the assessment is submitted in the same transaction, so a refused
+    submission leaves nothing behind.
     """
     if methodology.kind != KIND_IMPACT:
         raise InvalidInput(
@@ -132,9 +177,14 @@ def risk_assessment_create(
     _check_deployment_open(deployment)
     impact, eu = specs_of(methodology)
     specs = [s for s in (impact, eu) if s is not None]
-    cleaned = clean_answers(specs, {} if answers is None else answers, complete=False)
+    given = {} if answers is None else answers
+    cleaned = clean_answers(specs, given, complete=False)
     facts = inventory_facts(methodology, deployment)
-    cleaned = _prefilled(methodology, facts, cleaned)
+    previous = None if start_blank else carry_over_source(deployment, methodology)
+    carried, dropped = _carried(methodology, previous, facts) if previous else ({}, [])
+    # A question named in the given answers (even as null) is the caller's, never carried.
+    carried = {qid: value for qid, value in carried.items() if qid not in given}
+    cleaned = _prefilled(methodology, facts, {**carried, **cleaned})
     if submit:
         clean_answers(specs, cleaned, complete=True)
     assessment = RiskAssessment(
@@ -143,6 +193,8 @@ def risk_assessment_create(
         eu_methodology=methodology.eu_classification,
         created_by=actor,
         inventory_facts=facts,
+        carried_over_from=previous,
+        carried_over=sorted(carried),
     )
     _apply(assessment, cleaned, evaluate(impact, eu, cleaned))
     with transaction.atomic():
@@ -156,6 +208,9 @@ def risk_assessment_create(
                 "methodology": _methodology_record(methodology),
                 "eu_methodology": _methodology_record(methodology.eu_classification),
                 "answers": cleaned,
+                "carried_over_from": _carry_record(previous),
+                "carried_over": sorted(carried),
+                "not_carried_over": dropped,
             },
         )
         if submit:
@@ -182,15 +237,40 @@ def _locked_draft(assessment: RiskAssessment) -> RiskAssessment:
     return locked
 
 
+def _checked_confirm(specs: list[Spec], confirm: Any) -> set[str]:
+    known = {q.id for spec in specs for q in spec.questions}
+    if not isinstance(confirm, list | tuple | set) or not all(isinstance(q, str) for q in confirm):
+        raise InvalidInput(
+            "Confirm takes a list of question ids.", fields={"confirm": "expected a list of ids"}
+        )
+    unknown = sorted(set(confirm) - known)
+    if unknown:
+        raise InvalidInput(
+            f"Unknown question {unknown[0]!r} to confirm.",
+            fields={"confirm": [f"Unknown question {qid!r}." for qid in unknown]},
+        )
+    return set(confirm)
+
+
 def risk_assessment_update(
-    *, assessment: RiskAssessment, actor: Any, answers: Any, replace: bool = False
+    *,
+    assessment: RiskAssessment,
+    actor: Any,
+    answers: Any,
+    replace: bool = False,
+    confirm: Any = (),
 ) -> RiskAssessment:
-    """Change a draft's answers (merged into the saved ones unless `replace`) and re-score it."""
+    """Change a draft's answers (merged into the saved ones unless `replace`) and re-score it.
+
+    A carried-over answer loses its mark when it changes or when its question id is in
+    `confirm` (the person looked at it and it still holds).
+    """
     with transaction.atomic():
         locked = _locked_draft(assessment)
         impact, eu = specs_of(locked.methodology)
         specs = [s for s in (impact, eu) if s is not None]
         incoming = clean_answers(specs, answers, complete=False)
+        confirmed = _checked_confirm(specs, confirm)
         if replace:
             merged = dict(incoming)
         else:
@@ -201,10 +281,15 @@ def risk_assessment_update(
                 if value is None:
                     merged.pop(qid, None)
         before = dict(locked.answers)
-        if merged == before:
+        marked = list(locked.carried_over or [])
+        still_marked = [
+            qid for qid in marked if qid not in confirmed and merged.get(qid) == before.get(qid)
+        ]
+        if merged == before and still_marked == marked:
             return locked
         _apply(locked, merged, evaluate(impact, eu, merged))
         locked.inventory_facts = inventory_facts(locked.methodology, locked.deployment)
+        locked.carried_over = still_marked
         locked.save()
         changed = sorted(set(before) | set(merged))
         ledger_append(
@@ -218,6 +303,10 @@ def risk_assessment_update(
                     for qid in changed
                     if before.get(qid) != merged.get(qid)
                 },
+                "confirmed": sorted(
+                    qid for qid in marked if qid in confirmed and merged.get(qid) == before.get(qid)
+                ),
+                "carried_over": still_marked,
                 "tier": locked.tier,
             },
         )
@@ -273,6 +362,11 @@ def risk_assessment_submit(*, assessment: RiskAssessment, actor: Any) -> RiskAss
                 "fingerprint": locked.fingerprint,
                 "supersedes": str(previous.pk) if previous else None,
                 "previous_tier": previous.tier if previous else None,
+                # Answers submitted as carried over, never changed or confirmed by anyone.
+                "carried_over": list(locked.carried_over or []),
+                "carried_over_from": (
+                    str(locked.carried_over_from_id) if locked.carried_over_from_id else None
+                ),
             },
         )
         assessment_submitted.send(

@@ -74,7 +74,10 @@ def assessment_start(request: HttpRequest, pk: Any) -> HttpResponse:
         return redirect("risk:deployment_risk", pk=deployment.pk)
     try:
         draft = services.risk_assessment_create(
-            deployment=deployment, methodology=form.cleaned_data["methodology"], actor=request.user
+            deployment=deployment,
+            methodology=form.cleaned_data["methodology"],
+            actor=request.user,
+            start_blank=form.cleaned_data["start_blank"],
         )
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -116,9 +119,14 @@ def assessment_wizard(request: HttpRequest, pk: Any) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid():
+            on_step = {q.id for q in questions}
             try:
                 services.risk_assessment_update(
-                    assessment=assessment, actor=request.user, answers=form.step_answers()
+                    assessment=assessment,
+                    actor=request.user,
+                    answers=form.step_answers(),
+                    # Only this step's ticks count: a stray id cannot confirm an unseen answer.
+                    confirm=[q for q in request.POST.getlist("confirm") if q in on_step],
                 )
             except DomainError as exc:
                 form.add_error(None, exc.message)
@@ -133,9 +141,23 @@ def assessment_wizard(request: HttpRequest, pk: Any) -> HttpResponse:
                 url = reverse("risk:assessment_wizard", kwargs={"pk": assessment.pk})
                 return redirect(f"{url}?step={min(max(target, 1), len(steps) + 1)}")
         status = 400
-        answers = _merged(assessment, {})
-    else:
-        answers = assessment.answers
+    return _render_wizard(request, assessment, steps, number, form, status=status)
+
+
+def _render_wizard(
+    request: HttpRequest,
+    assessment: RiskAssessment,
+    steps: list[tuple[str, list[Question]]],
+    number: int,
+    form: AnswersForm,
+    *,
+    status: int = 200,
+    problems: list[dict[str, Any]] | None = None,
+    error: str = "",
+) -> HttpResponse:
+    answers = assessment.answers
+    review = number > len(steps)
+    summary = selectors.answer_sections(assessment) if review or problems else []
     context = _context(request, assessment)
     context.update(
         steps=[
@@ -149,11 +171,14 @@ def assessment_wizard(request: HttpRequest, pk: Any) -> HttpResponse:
         ],
         step=number,
         step_count=len(steps),
-        review=number > len(steps),
+        review=review,
         section=steps[number - 1][0] if number <= len(steps) else "Review and submit",
         form=form,
         rows=_rows(form, assessment),
-        summary=selectors.answer_sections(assessment) if number > len(steps) else [],
+        summary=summary,
+        carried_from=assessment.carried_over_from,
+        problems=problems or [],
+        submit_error=error,
         **_preview_context(assessment, answers),
     )
     return render(request, "risk/assessment_wizard.html", context, status=status)
@@ -161,12 +186,33 @@ def assessment_wizard(request: HttpRequest, pk: Any) -> HttpResponse:
 
 def _rows(form: AnswersForm, assessment: RiskAssessment) -> list[dict[str, Any]]:
     facts = assessment.inventory_facts or {}
+    carried = set(assessment.carried_over or [])
     rows = form.rows()
     for row in rows:
         question: Question = row["question"]
         row["prefill_label"] = PREFILL_SOURCES[question.prefill].label if question.prefill else ""
         row["prefill_value"] = facts.get(question.prefill, "") if question.prefill else ""
+        row["carried_over"] = question.id in carried
     return rows
+
+
+def _problems(assessment: RiskAssessment, fields: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """The submission's problems as question texts with the step that asks each question."""
+    problems = []
+    for section in selectors.answer_sections(assessment):
+        for row in section["rows"]:
+            messages_ = fields.get(f"answers.{row['question'].id}")
+            if messages_:
+                problems.append(
+                    {
+                        "question": row["question"],
+                        "section": section["title"],
+                        "step": section["step"],
+                        "missing": not row["answered"],
+                        "message": messages_[0],
+                    }
+                )
+    return problems
 
 
 @perm_required(Perm.RISK_ASSESS)
@@ -201,9 +247,25 @@ def assessment_submit(request: HttpRequest, pk: Any) -> HttpResponse:
     try:
         submitted = services.risk_assessment_submit(assessment=assessment, actor=request.user)
     except DomainError as exc:
-        messages.error(request, exc.message)
-        url = reverse("risk:assessment_wizard", kwargs={"pk": assessment.pk})
-        return redirect(f"{url}?step={len(_steps(assessment)) + 1}")
+        # Back to the review with each problem named by its question and linked to its step.
+        steps = _steps(assessment)
+        problems = _problems(assessment, exc.fields)
+        error = (
+            f"{len(problems)} answers need attention before this assessment can be submitted:"
+            if len(problems) > 1
+            else ("This answer needs attention before submitting:" if problems else exc.message)
+        )
+        form = AnswersForm(None, questions=[], answers=assessment.answers)
+        return _render_wizard(
+            request,
+            assessment,
+            steps,
+            len(steps) + 1,
+            form,
+            status=exc.status_code,
+            problems=problems,
+            error=error,
+        )
     messages.success(request, f"Assessment submitted: tier {submitted.tier}.")
     return redirect("risk:assessment_detail", pk=submitted.pk)
 

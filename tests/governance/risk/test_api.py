@@ -264,3 +264,61 @@ def test_close_and_reopen_actions(client: Any) -> None:
     assert edit.status_code == 409
     reopened = client.post(_risks(risk.deployment, str(risk.pk), "reopen"), {}, format="json")
     assert reopened.status_code == 200 and reopened.json()["status"] == "open"
+
+
+def test_create_carries_over_the_previous_submitted_answers_by_default(
+    client: Any, deployment: Any
+) -> None:
+    previous = _create(client, deployment, complete_answers(autonomy="automatic")).json()
+    draft = _create(client, deployment, {"domain": "money"}, submit=False).json()
+    assert draft["carried_over_from"] == previous["id"]
+    assert draft["answers"] == {**previous["answers"], "domain": "money"}
+    assert "autonomy" in draft["carried_over"] and "domain" not in draft["carried_over"]
+    event = LedgerEvent.objects.filter(action="risk_assessment.created").latest("seq")
+    assert event.payload["carried_over_from"]["assessment"] == previous["id"]
+    confirmed = client.patch(
+        _url(deployment, draft["id"]), {"confirm": ["autonomy"]}, format="json"
+    )
+    assert confirmed.status_code == 200, confirmed.content
+    assert "autonomy" not in confirmed.json()["carried_over"]
+    assert "recourse" in confirmed.json()["carried_over"]
+
+
+def test_start_blank_opts_out_of_carrying_over(client: Any, deployment: Any) -> None:
+    _create(client, deployment, complete_answers(autonomy="automatic"))
+    body = {"methodology": "impact", "version": "1", "start_blank": True}
+    draft = client.post(_url(deployment), body, format="json").json()
+    assert draft["carried_over"] == [] and draft["carried_over_from"] is None
+    assert "autonomy" not in draft["answers"]
+
+
+def test_confirming_an_unknown_question_or_replacing_without_answers_is_a_400(
+    client: Any, deployment: Any
+) -> None:
+    draft = _create(client, deployment, {}, submit=False).json()
+    unknown = client.patch(_url(deployment, draft["id"]), {"confirm": ["nope"]}, format="json")
+    assert unknown.status_code == 400 and "confirm" in unknown.json()
+    wipe = client.patch(_url(deployment, draft["id"]), {"replace": True}, format="json")
+    assert wipe.status_code == 400 and "answers" in wipe.json()
+
+
+def test_incomplete_submission_lists_missing_answers_by_key_with_the_question_text(
+    client: Any, deployment: Any
+) -> None:
+    draft = _create(client, deployment, {}, submit=False).json()
+    response = client.post(_url(deployment, draft["id"], "submit"))
+    assert response.status_code == 400
+    body = response.json()
+    assert body["answers.autonomy"] == [
+        "Needs an answer: How much does the model decide on its own?"
+    ]
+    assert "How easily can a wrong outcome be reversed?" in body["detail"]
+    assert "annex_i_product" not in body["detail"]
+
+
+def test_openapi_documents_carry_over_and_start_blank(client: Any) -> None:
+    schema = client.get("/api/schema/?format=json")
+    assert schema.status_code == 200
+    text = schema.content.decode()
+    assert "start_blank" in text and "carried_over_from" in text
+    assert "latest **submitted** assessment" in text

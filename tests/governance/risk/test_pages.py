@@ -392,3 +392,84 @@ def test_methodology_pages_show_questions_and_hash(as_auditor: Any, impact: Any)
 def test_risk_is_in_the_main_navigation(as_auditor: Any) -> None:
     page = as_auditor.get(reverse("core:home"))
     assert f'href="{reverse("risk:portfolio")}"'.encode() in page.content
+
+
+def _carried_badge(assessment: Any) -> str:
+    return f"Carried over from the assessment of {assessment.submitted_at:%Y-%m-%d}"
+
+
+def test_reassessment_wizard_starts_from_the_previous_answers_marked_as_carried_over(
+    as_requester: Any, impact: Any, deployment: Any, requester: Any
+) -> None:
+    previous = _submitted(
+        deployment,
+        impact,
+        requester,
+        annex_iii_area="essential_services",
+        profiling="yes",
+        autonomy="automatic",
+    )
+    as_requester.post(
+        reverse("risk:assessment_start", args=[deployment.pk]), {"methodology": impact.pk}
+    )
+    draft = RiskAssessment.objects.get(status="draft")
+    assert draft.answers == previous.answers and draft.carried_over_from == previous
+    html = as_requester.get(_wizard(draft, 1)).content.decode()
+    assert html.count(_carried_badge(previous)) == 3  # autonomy, reversibility, domain
+    assert re.search(r'<input[^>]*value="automatic"[^>]*checked', html)
+    assert 'name="confirm" value="autonomy"' in html
+
+
+def test_changing_or_confirming_an_answer_in_the_wizard_removes_its_mark(
+    as_requester: Any, impact: Any, deployment: Any, requester: Any
+) -> None:
+    previous = _submitted(deployment, impact, requester, autonomy="automatic")
+    draft = risk_assessment_create(deployment=deployment, methodology=impact, actor=requester)
+    step_one = {
+        "step": "1",
+        "go": "save",
+        "q-autonomy": "advisory",  # changed
+        "q-reversibility": "reversible",  # the same, confirmed
+        "q-domain": "internal",  # the same, not confirmed
+        "confirm": ["reversibility", "eu_prohibited"],  # another step's question does not count
+    }
+    assert as_requester.post(_wizard(draft), step_one).status_code == 302
+    draft.refresh_from_db()
+    assert {"autonomy", "reversibility"}.isdisjoint(draft.carried_over)
+    assert {"domain", "eu_prohibited"} <= set(draft.carried_over)
+    html = as_requester.get(_wizard(draft, 1)).content.decode()
+    assert html.count(_carried_badge(previous)) == 1
+    assert 'name="confirm" value="domain"' in html
+    assert 'name="confirm" value="autonomy"' not in html
+
+
+def test_incomplete_submission_names_the_questions_and_links_their_steps(
+    as_requester: Any, impact: Any, deployment: Any, requester: Any
+) -> None:
+    draft = risk_assessment_create(deployment=deployment, methodology=impact, actor=requester)
+    response = as_requester.post(reverse("risk:assessment_submit", args=[draft.pk]))
+    assert response.status_code == 400
+    html = response.content.decode()
+    problems = html[html.index('id="submit-problems"') :]
+    problems = problems[: problems.index("</div>")]
+    wizard = _wizard(draft)
+    assert f'<a href="{wizard}?step=1">How much does the model decide on its own?</a>' in problems
+    assert f'<a href="{wizard}?step=7">Is the system a product' in problems
+    assert "annex_i_product" not in html and "art6_3_exemption" not in html
+    assert "answers need attention" in problems
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+
+
+def test_start_blank_on_the_page_leaves_the_previous_answers_behind(
+    as_requester: Any, impact: Any, deployment: Any, requester: Any
+) -> None:
+    _submitted(deployment, impact, requester, autonomy="automatic")
+    risk_tab = as_requester.get(reverse("risk:deployment_risk", args=[deployment.pk]))
+    assert b'name="start_blank"' in risk_tab.content
+    as_requester.post(
+        reverse("risk:assessment_start", args=[deployment.pk]),
+        {"methodology": impact.pk, "start_blank": "on"},
+    )
+    draft = RiskAssessment.objects.get(status="draft")
+    assert draft.carried_over == [] and "autonomy" not in draft.answers

@@ -292,7 +292,7 @@ def test_submission_needs_every_required_answer(impact: Any, eu: Any) -> None:
     with pytest.raises(InvalidInput) as caught:
         clean_answers([impact, eu], partial, complete=True)
     assert list(caught.value.fields) == ["answers.recourse"]
-    assert "'recourse' needs an answer" in caught.value.message
+    assert caught.value.message == "Needs an answer: Can affected people challenge an outcome?"
 
 
 def test_answers_must_be_an_object(impact: Any) -> None:
