@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "governance.risk",
     "governance.liability",
     "governance.approvals",
+    "governance.monitoring",
     "governance.dashboard",
     "audits.bias",
     "audits.reports",
@@ -326,6 +327,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "ledger-verify-hourly": {"task": "ledger.verify_chain", "schedule": 3600.0},
+}
+
+# --- monitoring ---
+CELERY_BEAT_SCHEDULE["monitoring-silence-sweep"] = {
+    "task": "monitoring.silence_sweep",
+    "schedule": 900.0,
+}
+CELERY_BEAT_SCHEDULE["monitoring-incident-reminders"] = {
+    "task": "monitoring.incident_reminders",
+    "schedule": 300.0,
 }
 
 # --- bias ---

@@ -14,6 +14,7 @@ ROOMS = (
     ("governance.risk", "risk"),
     ("governance.liability", "liability"),
     ("governance.approvals", "approvals"),
+    ("governance.monitoring", "monitoring"),
     ("governance.dashboard", "dashboard"),
     ("audits.bias", "bias"),
     ("audits.reports", "reports"),

@@ -38,9 +38,14 @@ class Perm(StrEnum):
     EXPORT_CREATE = "reports.export"
     USER_MANAGE = "accounts.manage"
     LEDGER_VERIFY = "ledger.verify"
+    MONITORING_PLAN_EDIT = "monitoring.plan_edit"
+    OBSERVATIONS_WRITE = "monitoring.observations_write"
+    INCIDENT_REPORT = "monitoring.incident_report"
+    INCIDENT_MANAGE = "monitoring.incident_manage"
 
 
-_SIGNERS = {Perm.VIEW, Perm.APPROVAL_SIGN, Perm.REPORT_REQUEST}
+# Anyone who signs may also report an incident they see: reporting must never wait for a role.
+_SIGNERS = {Perm.VIEW, Perm.APPROVAL_SIGN, Perm.REPORT_REQUEST, Perm.INCIDENT_REPORT}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.REQUESTER: frozenset(
@@ -54,6 +59,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.BIAS_AUDIT_EDIT,
             Perm.LIABILITY_EDIT,
             Perm.REPORT_REQUEST,
+            Perm.MONITORING_PLAN_EDIT,
+            Perm.OBSERVATIONS_WRITE,
+            Perm.INCIDENT_REPORT,
         }
     ),
     Role.REVIEWER: frozenset(_SIGNERS | {Perm.RISK_REGISTER_EDIT}),
@@ -66,6 +74,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.DEPLOYMENT_TRANSITION,
             Perm.EXPORT_CREATE,
             Perm.LEDGER_VERIFY,
+            Perm.MONITORING_PLAN_EDIT,
+            Perm.INCIDENT_MANAGE,
         }
     ),
     Role.LEGAL: frozenset(_SIGNERS | {Perm.LIABILITY_EDIT}),
