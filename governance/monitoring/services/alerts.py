@@ -95,7 +95,11 @@ def silence_sweep(*, now: dt.datetime | None = None) -> list[Alert]:
                 deployment_id=metric.plan.deployment_id,
                 metric=metric.key,
                 level=AlertLevel.SILENT,
-                **({"window_end": last} if last is not None else {"window_end__isnull": True}),
+            )
+            already = (
+                already.filter(window_end=last)
+                if last is not None
+                else already.filter(window_end__isnull=True)
             )
             if already.exists():
                 continue

@@ -289,9 +289,7 @@ def deployment_rollback(
     target_id = Deployment.objects.filter(pk=deployment.pk).values_list(
         "rollback_target_id", flat=True
     )[0]
-    target = (
-        Deployment.objects.select_related("model_version__system").filter(pk=target_id).first()
-    )
+    target = Deployment.objects.select_related("model_version__system").filter(pk=target_id).first()
     if target is None:
         raise Conflict(
             "This deployment names no rollback target; set one, or suspend it instead.",

@@ -39,7 +39,9 @@ def test_an_empty_bin_is_smoothed_with_epsilon_and_renormalised() -> None:
     assert math.isfinite(figures.psi) and figures.psi > 0.25
     expected = sum(
         (c - r) * math.log(c / r)
-        for r, c in zip(drift.proportions([0, 50, 50]), drift.proportions([10, 45, 45]))
+        for r, c in zip(
+            drift.proportions([0, 50, 50]), drift.proportions([10, 45, 45]), strict=True
+        )
     )
     assert figures.psi == pytest.approx(expected)
 

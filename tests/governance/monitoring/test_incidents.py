@@ -297,7 +297,11 @@ def test_suspension_is_recorded_with_its_incident(officer: Any) -> None:
 
 
 def test_reminders_go_out_at_half_time_at_80_percent_and_when_overdue_once_each(
-    deployment: Any, engineer: Any, officer: Any, settings: Any
+    deployment: Any,
+    engineer: Any,
+    officer: Any,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     now = timezone.now().replace(microsecond=0)
@@ -310,12 +314,19 @@ def test_reminders_go_out_at_half_time_at_80_percent_and_when_overdue_once_each(
     )
     assert services.incident_reminder_sweep(now=now) == 0
     at_half = incident.aware_at + dt.timedelta(hours=24, minutes=1)
-    with_commit = services.incident_reminder_sweep
-    assert with_commit(now=at_half) == 1
-    assert with_commit(now=at_half) == 0  # the same sweep twice sends nothing new
-    assert with_commit(now=incident.aware_at + dt.timedelta(hours=39)) == 1  # 80 %
-    assert with_commit(now=incident.aware_at + dt.timedelta(hours=49)) == 1  # overdue
-    assert with_commit(now=incident.aware_at + dt.timedelta(hours=99)) == 0
+
+    def sweep(at: dt.datetime) -> int:
+        with django_capture_on_commit_callbacks(execute=True):
+            return services.incident_reminder_sweep(now=at)
+
+    assert sweep(at_half) == 1
+    assert sweep(at_half) == 0  # the same sweep twice sends nothing new
+    assert sweep(incident.aware_at + dt.timedelta(hours=39)) == 1  # 80 %
+    assert sweep(incident.aware_at + dt.timedelta(hours=49)) == 1  # overdue
+    assert sweep(incident.aware_at + dt.timedelta(hours=99)) == 0
+    assert len(mail.outbox) == 3
+    assert "is due by" in mail.outbox[0].subject and "overdue" in mail.outbox[2].subject
+    assert officer.email in mail.outbox[0].to and engineer.email in mail.outbox[0].to
     events = LedgerEvent.objects.filter(action="incident.reminder_sent").order_by("seq")
     assert [e.payload["reminder"] for e in events] == [1, 2, 3]
     assert [e.payload["overdue"] for e in events] == [False, False, True]
