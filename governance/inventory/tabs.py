@@ -17,6 +17,7 @@ DEPLOYMENT_TABS: list[tuple[str, str, str]] = [
     ("approvals", "Approvals", "approvals:deployment_approvals"),
     ("bias", "Bias audits", "bias:deployment_audits"),
     ("accountability", "Accountability", "liability:deployment_accountability"),
+    ("monitoring", "Monitoring", "monitoring:deployment_monitoring"),
     ("reports", "Reports", "reports:deployment_reports"),
     ("history", "History", "inventory:deployment_history"),
 ]

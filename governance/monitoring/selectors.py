@@ -67,3 +67,52 @@ def open_incident_clocks() -> QuerySet[Incident]:
         .select_related("deployment__model_version__system")
         .order_by("report_due_at")
     )
+
+
+def monitoring_tab(deployment: Any, *, days: int = 365) -> dict[str, Any]:
+    """Everything the Monitoring tab shows, in six queries whatever the data size."""
+    from django.utils import timezone
+
+    from governance.monitoring.charts import metric_chart_svg
+    from governance.monitoring.choices import Direction
+
+    plan = current_plan_of(deployment)
+    since = timezone.now() - dt.timedelta(days=days)
+    by_metric: dict[str, list[tuple[dt.datetime, float]]] = {}
+    rows = (
+        Observation.objects.filter(deployment_id=deployment.pk, window_end__gte=since)
+        .order_by("window_end")
+        .values_list("metric", "window_end", "value")
+    )
+    for metric, moment, value in rows.iterator(chunk_size=5000):
+        by_metric.setdefault(metric, []).append((moment, value))
+    charts = []
+    for metric in plan.metrics.all() if plan else []:
+        points = by_metric.get(metric.key, [])
+        charts.append(
+            {
+                "metric": metric,
+                "latest": points[-1] if points else None,
+                "count": len(points),
+                "svg": metric_chart_svg(
+                    title=f"{metric.name} over the last {days} days",
+                    points=points,
+                    warning=float(metric.warning_threshold),
+                    breach=float(metric.breach_threshold),
+                    higher_is_better=metric.direction == Direction.HIGHER_IS_BETTER,
+                ),
+            }
+        )
+    return {
+        "plan": plan,
+        "charts": charts,
+        "drift": latest_drift_by_feature(deployment),
+        "alerts": list(
+            Alert.objects.filter(deployment_id=deployment.pk).order_by("-created_at")[:20]
+        ),
+        "incidents": list(
+            Incident.objects.filter(deployment_id=deployment.pk)
+            .select_related("created_by")
+            .order_by("-aware_at")[:20]
+        ),
+    }

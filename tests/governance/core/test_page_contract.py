@@ -47,6 +47,7 @@ from governance.accounts.services import api_token_create
 from governance.approvals.models import ApprovalRequest
 from governance.inventory.models import AISystem, Dataset, Deployment, ModelVersion
 from governance.liability.models import AccountabilityAssignment, Contract, OwnershipOffer, Party
+from governance.monitoring.models import Incident
 from governance.risk.methodology import KIND_IMPACT
 from governance.risk.models import Methodology, Risk, RiskAssessment
 from governance.risk.services.assessments import risk_assessment_create
@@ -81,6 +82,11 @@ OWN_ACCOUNT_POSTS = {
 # The kind of record named by each page's path parameter. Pages are visited with one record
 # of each status of that kind, since what a page offers depends on the status.
 SAMPLES: dict[str, type[models.Model]] = {
+    "monitoring:deployment_monitoring": Deployment,
+    "monitoring:incident_new": Deployment,
+    "monitoring:incident_detail": Incident,
+    "monitoring:incident_transition": Incident,
+    "monitoring:incident_deployment_action": Incident,
     "accounts:token_revoke": ApiToken,
     "approvals:request_detail": ApprovalRequest,
     "approvals:request_sign": ApprovalRequest,

@@ -15,6 +15,7 @@ SEEDERS = (
     "audits.bias.demo",
     "governance.liability.demo",
     "governance.approvals.demo",
+    "governance.monitoring.demo",
 )
 
 
