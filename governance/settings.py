@@ -2,7 +2,8 @@
 
 Nothing set: SQLite and Celery's filesystem transport under var/, console email.
 DATABASE_URL, CELERY_BROKER_URL (or REDIS_URL) switch to PostgreSQL and Redis.
-DJANGO_ENV=production refuses to start without a real secret key and allowed hosts.
+DJANGO_ENV=production refuses to start without a real secret key, allowed hosts, a report
+signing key and a public SITE_URL.
 """
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from governance.env import env_bool, env_int, env_list, env_path, env_str
+from governance.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_path,
+    env_str,
+    secret_key_problem,
+    url_problem,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = env_path("GOVERNANCE_VAR_DIR", BASE_DIR / "var")
@@ -32,8 +41,12 @@ if PRODUCTION and DEBUG:
 def _secret_key() -> str:
     key = env_str("DJANGO_SECRET_KEY")
     if key:
-        if PRODUCTION and (len(key) < 50 or len(set(key)) < 5):
-            raise ImproperlyConfigured("DJANGO_SECRET_KEY is too short or too simple")
+        problem = secret_key_problem(key) if PRODUCTION else None
+        if problem:
+            raise ImproperlyConfigured(
+                f"DJANGO_SECRET_KEY {problem}. Generate one with: python -c "
+                "'import secrets; print(secrets.token_urlsafe(64))'"
+            )
         return key
     if PRODUCTION:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_ENV=production")
@@ -81,6 +94,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so an HTML error from any layer below (or Django itself) under /api/
+    # still reaches the client as JSON.
+    "governance.core.middleware.ApiErrorsAsJSON",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -150,6 +166,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "governance.accounts.lockout.UsernameSlowdownBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -168,14 +185,27 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Lockout after repeated failures, counting the login page and signature re-authentication.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
-# Lock the account, whatever address the guesses come from: the password is also the
-# signature's second component, so guessing it from many addresses must not help. (Axes
-# suggests adding the IP address, which would let a distributed guesser through.)
-AXES_LOCKOUT_PARAMETERS = ["username"]
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Lock the (username, address) pair: locking the username alone let anyone lock anyone out.
+# Guessing one password from many addresses is slowed down per username instead
+# (governance/accounts/lockout.py), sparing addresses the owner has signed in from.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "governance.accounts.lockout.lockout_response"
+LOGIN_SLOWDOWN_AFTER = env_int("LOGIN_SLOWDOWN_AFTER", 10, minimum=1)
+LOGIN_SLOWDOWN_MAX_SECONDS = env_int("LOGIN_SLOWDOWN_MAX_SECONDS", 300, minimum=1)
 AXES_VERBOSE = False
+
+# --- Cache ------------------------------------------------------------------------------
+# Rate limits and login slow-downs count in the cache; several server processes must share
+# one (e.g. redis://host:6379/2), or each process counts on its own.
+CACHE_URL = env_str("CACHE_URL")
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(f"CACHE_URL must be a redis:// URL, got {CACHE_URL!r}")
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
 
 # --- I18N -------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -213,15 +243,21 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "governance@localhost")
-# Links in e-mails and the "verify this report at" line of every PDF. Unset, it follows the
-# port `make run` serves on (WEB_PORT), so a second instance on another port prints its own.
+# Links in e-mails and the "verify this report at" line of every PDF. Unset outside
+# production, it follows the port `make run` serves on (WEB_PORT), so a second instance on
+# another port prints its own.
 _SERVED_AT = f"http://127.0.0.1:{env_int('WEB_PORT', 8000, minimum=1)}"
-SITE_URL = env_str("SITE_URL", _SERVED_AT).rstrip("/")
+SITE_URL = env_str("SITE_URL", "" if PRODUCTION else _SERVED_AT).rstrip("/")
+# Every report prints SITE_URL as the place to verify it; a loopback address there sends a
+# regulator's reader to their own machine.
+if PRODUCTION and (_site_problem := url_problem(SITE_URL)):
+    raise ImproperlyConfigured(f"SITE_URL {_site_problem} (DJANGO_ENV=production).")
 
 # --- Security ---------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_AGE_SECONDS", 8 * 3600, minimum=300)
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
+CSRF_FAILURE_VIEW = "governance.core.errorpages.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -269,7 +305,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "governance.core.parsers.JSONParser",
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
@@ -327,6 +363,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "ledger-verify-hourly": {"task": "ledger.verify_chain", "schedule": 3600.0},
+    # Re-hashes every stored evidence file: reads the whole media folder, so weekly.
+    "evidence-verify-weekly": {"task": "core.verify_evidence", "schedule": 7 * 86400.0},
 }
 
 # --- monitoring ---
@@ -355,6 +393,14 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(  # type: ignore[attr-defined
 REPORT_SIGNING_KEY = env_str("REPORT_SIGNING_KEY")
 REPORT_SIGNING_CERT = env_str("REPORT_SIGNING_CERT")
 REPORT_SIGNING_PASSPHRASE = env_str("REPORT_SIGNING_PASSPHRASE")
+# Production never signs with the development pair, so without a key no report could be
+# issued; refuse at start instead of failing the first report (the reports app's start-up
+# check then proves the configured pair loads).
+if PRODUCTION and not (REPORT_SIGNING_KEY and REPORT_SIGNING_CERT):
+    raise ImproperlyConfigured(
+        "REPORT_SIGNING_KEY and REPORT_SIGNING_CERT must be set when DJANGO_ENV=production "
+        "(PEM text or the path of a PEM file)."
+    )
 REPORT_DEV_SIGNING_DIR = VAR_DIR / "signing"
 # A gate answer replayed to a pipeline (nothing changed since it was computed) is recorded
 # without waiting for PostgreSQL's disk flush; a database crash (or a failover to a synchronous
@@ -362,6 +408,8 @@ REPORT_DEV_SIGNING_DIR = VAR_DIR / "signing"
 # governance/approvals/gate_replay.py.
 GATE_DECISIONS_ASYNC_COMMIT = env_bool("GATE_DECISIONS_ASYNC_COMMIT", default=True)
 REPORT_ORGANISATION = env_str("REPORT_ORGANISATION", "Model Governance")
+# Checks of a document (page and API together) accepted per client address per minute.
+VERIFY_RATE_LIMIT = env_int("VERIFY_RATE_PER_MINUTE", 20, minimum=1)
 # The reports table is the outbox: a queued report not picked up after this long is sent again.
 REPORT_REDISPATCH_AFTER_SECONDS = env_int("REPORT_REDISPATCH_AFTER_SECONDS", 60, minimum=1)
 # No task outlives the hard time limit, so a report still running after it lost its worker.

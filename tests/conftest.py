@@ -64,6 +64,16 @@ def _no_kept_gate_answers() -> Iterator[None]:
     gate_replay.forget_all()
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    # Rate limits and login slow-downs count in the cache; each test starts from zero.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def rf() -> RequestFactory:
     return RequestFactory()

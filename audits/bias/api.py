@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
@@ -22,6 +22,7 @@ from audits.bias.models import BiasAudit, BiasAuditResult
 from governance.accounts.permissions import Perm
 from governance.core.api import UUIDLookup
 from governance.core.errors import InvalidInput
+from governance.core.parsers import JSONParser
 from governance.inventory.models import Deployment, ModelVersion
 
 # Multipart overhead allowed on top of the file itself before the body is refused unread.

@@ -10,3 +10,8 @@ class BiasConfig(AppConfig):
         # Importing these registers the "bias_audit" gate check and dossier evidence (gate),
         # and the dashboard's overview panel, portfolio filter, checklist item and bulk facts.
         from audits.bias import gate, panels  # noqa: F401
+        from audits.bias.models import BiasAudit
+        from governance.core.evidence import register_evidence_files
+
+        # The uploaded audit data is evidence: `verify_evidence` re-hashes it.
+        register_evidence_files(BiasAudit, file_field="data_file", sha256_field="file_sha256")

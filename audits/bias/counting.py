@@ -180,12 +180,15 @@ def _first_ragged_line(source: Any) -> int | None:
     """Error path only: the physical line of the first row whose width differs from the header."""
     reader = csv.reader(_lines(source))
     width = None
-    for row in reader:
-        if width is None:
-            width = len(row)
-            continue
-        if row and len(row) != width:
-            return reader.line_num
+    try:
+        for row in reader:
+            if width is None:
+                width = len(row)
+                continue
+            if row and len(row) != width:
+                return reader.line_num
+    except csv.Error:  # e.g. a value over the csv module's field size limit
+        return None
     return None
 
 

@@ -15,7 +15,7 @@ import codecs
 import csv
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -155,6 +155,7 @@ def inspect_file(stream: IO[bytes], *, max_bytes: int) -> FileFacts:
     size = 0
     lines_before = 0
     first = b""
+    breaks = _LineBreaks()
     while chunk := stream.read(CHUNK):
         size += len(chunk)
         if size > max_bytes:
@@ -171,6 +172,7 @@ def inspect_file(stream: IO[bytes], *, max_bytes: int) -> FileFacts:
         except UnicodeDecodeError as exc:
             line = lines_before + chunk[: max(exc.start, 0)].count(b"\n") + 1
             raise _encoding_error(line, "it is not valid UTF-8") from None
+        breaks.feed(chunk, lines_before)
         if len(first) < 64 * 1024:
             first += chunk[: 64 * 1024]
         lines_before += chunk.count(b"\n")
@@ -181,7 +183,99 @@ def inspect_file(stream: IO[bytes], *, max_bytes: int) -> FileFacts:
     _seek_start(stream)
     if size == 0:
         raise InvalidInput("The file is empty.", fields={"file": "empty file"})
+    if breaks.quoted_break_suspected:
+        _refuse_quoted_line_breaks(stream)
     return FileFacts(size=size, sha256=digest.hexdigest(), header=_header(first))
+
+
+BARE_CR = re.compile(rb"\r(?!\n)")
+# Every byte but the quote and the line-break characters, deleted before pairing quotes.
+NOT_QUOTE_OR_BREAK = bytes(b for b in range(256) if b not in b'"\r\n')
+
+
+class _LineBreaks:
+    """Line breaks that would make a record span lines or lines be numbered differently.
+
+    Every error names a physical line, counted by LF, and every reader of the file (pyarrow,
+    the csv module on the error paths) must agree where records end, so lines end in LF or
+    CRLF only, and a quoted value holds no line break. A carriage return without a line feed
+    is refused here at once. A quoted line break is only suspected here, in C-speed byte
+    operations; `_refuse_quoted_line_breaks` confirms it with the csv module, since a quote
+    inside an unquoted value (`O"Brien`) is an ordinary character.
+    """
+
+    def __init__(self) -> None:
+        self.in_quotes = False
+        self.ended_in_cr = False
+        self.quoted_break_suspected = False
+
+    def feed(self, chunk: bytes, lines_before: int) -> None:
+        self._refuse_bare_cr(chunk, lines_before)
+        if self.quoted_break_suspected or (not self.in_quotes and b'"' not in chunk):
+            return
+        # Keep only quotes and line breaks. Opening and closing quotes then stand next to
+        # each other unless a line break sits between them; removing every adjacent pair
+        # leaves a quote behind exactly when a quoted value holds a line break. A value still
+        # open at either end of the chunk is closed or opened by a quote added there.
+        marks = chunk.translate(None, NOT_QUOTE_OR_BREAK)
+        if self.in_quotes:
+            marks = b'"' + marks
+        self.in_quotes = marks.count(b'"') % 2 == 1
+        if self.in_quotes:
+            marks += b'"'
+        self.quoted_break_suspected = b'"' in marks.replace(b'""', b"")
+
+    def _refuse_bare_cr(self, chunk: bytes, lines_before: int) -> None:
+        if self.ended_in_cr and not chunk.startswith(b"\n"):
+            raise _bare_cr_error(lines_before)
+        self.ended_in_cr = chunk.endswith(b"\r")
+        if b"\r" not in chunk:
+            return
+        match = BARE_CR.search(chunk)
+        # A CR ending the chunk may have its LF at the start of the next one.
+        if match is not None and match.start() < len(chunk) - 1:
+            raise _bare_cr_error(lines_before + chunk[: match.start()].count(b"\n") + 1)
+
+
+def _bare_cr_error(line: int) -> InvalidInput:
+    return InvalidInput(
+        f"Line {line}: a carriage return (CR) without a line feed. The file must use Windows "
+        "(CRLF) or Unix (LF) line breaks; files saved as 'CSV (Macintosh)' use CR alone. "
+        "Save it as 'CSV UTF-8' and upload it again.",
+        fields={"file": f"line {line}: CR line break without LF", "line": str(line)},
+    )
+
+
+def _refuse_quoted_line_breaks(stream: IO[bytes]) -> None:
+    """Error path only: the line where the first quoted value holding a line break starts."""
+    reader = csv.reader(_text_lines(stream))
+    start = 1
+    try:
+        for row in reader:
+            if any("\n" in value or "\r" in value for value in row):
+                raise InvalidInput(
+                    f"Line {start}: a quoted value runs over more than one line. Each record "
+                    "must be on one line: remove the line breaks inside values and upload the "
+                    "file again.",
+                    fields={
+                        "file": f"line {start}: line break inside a quoted value",
+                        "line": str(start),
+                    },
+                )
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise InvalidInput(
+            f"Line {start}: the file cannot be read as CSV ({exc}).",
+            fields={"file": f"line {start}: not a readable CSV", "line": str(start)},
+        ) from None
+    finally:
+        _seek_start(stream)
+
+
+def _text_lines(stream: IO[bytes]) -> Iterator[str]:
+    _seek_start(stream)
+    for number, raw in enumerate(stream):
+        yield raw.decode("utf-8-sig" if number == 0 else "utf-8")
 
 
 def _encoding_error(line: int, why: str) -> InvalidInput:
@@ -226,7 +320,11 @@ def preview_rows(stream: IO[bytes], *, rows: int = 10) -> tuple[list[str], list[
     lines = text.splitlines()
     if len(head) == 256 * 1024 and lines:
         lines = lines[:-1]  # the last line may be cut in half
-    parsed = list(csv.reader(lines[: rows + 1]))
+    try:
+        parsed = list(csv.reader(lines[: rows + 1]))
+    except csv.Error:
+        # No preview then; the upload itself names the line (see `inspect_file`).
+        return [], []
     if not parsed:
         return [], []
     return [h.strip() for h in parsed[0]], parsed[1:]

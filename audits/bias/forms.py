@@ -211,3 +211,12 @@ class ExclusionsForm(forms.Form):
 
 class DiscardForm(forms.Form):
     reason = forms.CharField(required=False, max_length=500)
+
+
+class FinalizeForm(forms.Form):
+    # Finalising cannot be undone (the audit becomes immutable evidence), so the page asks
+    # for an explicit confirmation that the server checks, not a script's dialog.
+    confirm = forms.BooleanField(
+        label="I confirm: once final, the audit and its figures can never change.",
+        error_messages={"required": "Tick the confirmation box: finalising cannot be undone."},
+    )

@@ -15,7 +15,13 @@ from django.views.decorators.http import require_POST
 from audits.bias import engine, selectors, services
 from audits.bias.charts import impact_ratio_chart_svg
 from audits.bias.filters import BiasAuditFilter
-from audits.bias.forms import AuditEditForm, DiscardForm, ExclusionsForm, UploadForm
+from audits.bias.forms import (
+    AuditEditForm,
+    DiscardForm,
+    ExclusionsForm,
+    FinalizeForm,
+    UploadForm,
+)
 from audits.bias.gate import bias_audit_fresh, needs_independent_audit
 from audits.bias.models import BiasAudit
 from governance.accounts.permissions import Perm, perm_required
@@ -244,6 +250,10 @@ def _run_step(request: HttpRequest, step: Any, done: str) -> bool:
 @perm_required(Perm.BIAS_AUDIT_EDIT)
 def audit_finalize(request: HttpRequest, pk: str) -> HttpResponse:
     audit = selectors.audit_detail(request.user, pk)
+    form = FinalizeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Not finalised: {' '.join(map(str, form.errors['confirm']))}")
+        return redirect("bias:audit_detail", pk=pk)
     _run_step(
         request,
         lambda: services.bias_audit_finalize(audit=audit, actor=request.user),

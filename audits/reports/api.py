@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
@@ -17,8 +17,11 @@ from audits.reports import selectors, services
 from audits.reports.models import Export, JobStatus, Report, ReportKind
 from audits.reports.verification import MAX_UPLOAD_BYTES, verify_pdf, verify_sha256
 from governance.accounts.permissions import Perm
+from governance.core import ratelimit
 from governance.core.api import UUIDLookup
 from governance.core.errors import Conflict
+from governance.core.parsers import JSONParser
+from governance.core.uploads import DiskMultiPartParser
 from governance.inventory.models import Deployment
 
 
@@ -198,14 +201,28 @@ class ReportViewSet(
         report = self.get_object()
         return _download(report, report.download_name, "application/pdf")
 
-    @extend_schema(request=VerifyRequestSerializer, responses=VerificationSerializer)
-    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, JSONParser])
+    @extend_schema(
+        request=VerifyRequestSerializer,
+        responses={
+            200: VerificationSerializer,
+            429: OpenApiResponse(description="Too many verification requests from this address"),
+        },
+    )
+    @action(detail=False, methods=["post"], parser_classes=[DiskMultiPartParser, JSONParser])
     def verify(self, request: Request) -> Response:
+        # The same budget per address as the public page, counted before the body is read.
+        ratelimit.check(
+            request,
+            scope="reports.verify",
+            limit=settings.VERIFY_RATE_LIMIT,
+            window=60,
+            what="verification requests",
+        )
         payload = VerifyRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         upload = payload.validated_data.get("file")
         if upload is not None:
-            result = verify_pdf(b"".join(upload.chunks()))
+            result = verify_pdf(upload.file)
         else:
             result = verify_sha256(payload.validated_data["sha256"])
         return Response(result.as_dict())

@@ -11,7 +11,13 @@ class ReportsConfig(AppConfig):
         # Registers the signing check, the dashboard's panel and portfolio filter, and how a
         # bias-audit summary finds its subject.
         from audits.reports import checks, panels  # noqa: F401
+        from audits.reports.models import Export, Report
         from audits.reports.sections import bias  # noqa: F401
+        from governance.core.evidence import register_evidence_files
+
+        # Generated PDFs and export bundles are re-hashed by `verify_evidence`.
+        register_evidence_files(Report, file_field="file", sha256_field="file_sha256")
+        register_evidence_files(Export, file_field="file", sha256_field="file_sha256")
 
         # WeasyPrint reports every layout step at INFO; one report would fill a worker's log.
         logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)

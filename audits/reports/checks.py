@@ -1,6 +1,6 @@
 """Start-up checks: a configured signing key must load, and production must not sign with the
-development certificate. A missing key is reported when a report is generated (the report
-fails with the instruction), so deployments that never issue reports are not blocked."""
+development certificate. Production refuses to start without a key (governance/settings.py);
+elsewhere a missing key is reported when a report is generated, with the instruction."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
@@ -227,11 +227,17 @@ def trust_roots() -> list[asn1_x509.Certificate]:
 
 
 def check_pdf_signature(
-    pdf: bytes, *, roots: list[asn1_x509.Certificate] | None = None
+    pdf: bytes | IO[bytes], *, roots: list[asn1_x509.Certificate] | None = None
 ) -> SignatureCheck:
-    """Validate the PDF's signature with pyHanko against the organisation's certificate."""
+    """Validate the PDF's signature with pyHanko against the organisation's certificate.
+
+    Given an open file, pyHanko seeks and reads the parts it needs; the signed byte ranges
+    are hashed in pieces, so a large file is never held in memory whole.
+    """
     try:
-        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        stream = io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf
+        stream.seek(0)
+        reader = PdfFileReader(stream, strict=False)
         embedded = reader.embedded_signatures
     except Exception as exc:
         return SignatureCheck("unreadable", f"Not a readable PDF ({type(exc).__name__}).")

@@ -11,10 +11,9 @@ the hash inside the evidence, and the frozen ledger head against the ledger.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from audits.reports.models import JobStatus, Report
 from audits.reports.pdfinspect import NotAReport, embedded_files
@@ -23,6 +22,8 @@ from audits.reports.signing import SignatureCheck, check_pdf_signature
 from audits.reports.snapshot import EVIDENCE_NAME
 from governance.core.canonical import format_timestamp
 from governance.core.errors import InvalidInput
+from governance.core.parsers import loads as json_loads
+from governance.core.uploads import chunks_of
 from governance.ledger.models import LedgerEvent
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -110,13 +111,23 @@ def verify_sha256(value: str) -> Verification:
     if report is None:
         return Verification(UNKNOWN, sha256)
     with report.file.open("rb") as handle:
-        signature = check_pdf_signature(handle.read())
+        signature = check_pdf_signature(handle)
     return Verification(ISSUED, sha256, report, signature)
 
 
-def verify_pdf(content: bytes) -> Verification:
-    """Check an uploaded or local file: is it ours, byte for byte, and is its signature intact?"""
-    sha256 = hashlib.sha256(content).hexdigest()
+def verify_pdf(content: bytes | IO[bytes]) -> Verification:
+    """Check an uploaded or local file: is it ours, byte for byte, and is its signature intact?
+
+    An open file is read in pieces, for the hash and by pyHanko, never whole: uploads to the
+    public page can be as large as MAX_UPLOAD_BYTES.
+    """
+    if isinstance(content, bytes):
+        sha256 = hashlib.sha256(content).hexdigest()
+    else:
+        digest = hashlib.sha256()
+        for piece in chunks_of(content):
+            digest.update(piece)
+        sha256 = digest.hexdigest()
     report = _issued(sha256)
     return Verification(ISSUED if report else UNKNOWN, sha256, report, check_pdf_signature(content))
 
@@ -147,7 +158,7 @@ def verify_offline(content: bytes) -> Verification:
             ("embedded evidence matches the recorded hash", matches, f"SHA-256 {evidence_sha}")
         )
     try:
-        evidence = json.loads(evidence_bytes)
+        evidence = json_loads(evidence_bytes)
         head = evidence["snapshot"]["ledger_head"]
     except (ValueError, KeyError, TypeError) as exc:
         checks.append(("embedded evidence is readable", False, type(exc).__name__))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -22,7 +23,10 @@ from audits.reports.models import Export, JobStatus, Report, ReportKind
 from audits.reports.sections import missing_requirements
 from audits.reports.verification import MAX_UPLOAD_BYTES, verify_pdf, verify_sha256
 from governance.accounts.permissions import Perm, can, perm_required
+from governance.core import ratelimit
 from governance.core.errors import DomainError
+from governance.core.ratelimit import RateLimited
+from governance.core.uploads import disk_uploads
 from governance.core.views import list_page, save_form
 from governance.inventory.selectors import deployments_for
 from governance.inventory.views import deployment_context
@@ -175,29 +179,47 @@ def deployment_reports(request: HttpRequest, pk: str) -> HttpResponse:
     return render(request, "reports/deployment_reports.html", context)
 
 
+@disk_uploads
 def verify(request: HttpRequest) -> HttpResponse:
     """Public: anyone holding a document may ask whether the organisation issued it."""
     declared = request.META.get("CONTENT_LENGTH") or "0"
+    refusal, status = "", 400
+    if request.method == "POST":
+        try:
+            # Counted before the body is read: the page is public and each check costs a
+            # signature validation.
+            ratelimit.check(
+                request,
+                scope="reports.verify",
+                limit=settings.VERIFY_RATE_LIMIT,
+                window=60,
+                what="verification requests",
+            )
+        except RateLimited as exc:
+            refusal, status = exc.message, 429
     # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
     if (
-        request.method == "POST"
+        not refusal
+        and request.method == "POST"
         and declared.isascii()
         and declared.isdigit()
         and int(declared) > MAX_UPLOAD_BYTES + 65536
     ):
         # Refused before the body is read: the page is public, so no one may fill the disk.
+        refusal = "The file is larger than 200 MB."
+    if refusal:
         context = {
             "form": VerifyForm(),
-            "refusal": "The file is larger than 200 MB.",
+            "refusal": refusal,
             "can_view": can(request.user, Perm.VIEW),
         }
-        return render(request, "reports/verify.html", context, status=400)
+        return render(request, "reports/verify.html", context, status=status)
     form = VerifyForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data.get("file")
         if upload is not None:
-            result = verify_pdf(b"".join(upload.chunks()))
+            result = verify_pdf(upload.file)
         else:
             result = verify_sha256(form.cleaned_data["sha256"])
     status = 400 if request.method == "POST" and not form.is_valid() else 200

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from governance.accounts.lockout import account_unlock
 from governance.accounts.models import ApiToken, RoleGrant, User
 
 
@@ -30,6 +32,13 @@ class UserAdmin(DjangoUserAdmin):
     inlines = (RoleGrantInline,)
     list_display = ("username", "email", "first_name", "last_name", "is_active", "is_staff")
     readonly_fields = ("is_active", "last_login", "date_joined")
+    actions = ("unlock",)
+
+    @admin.action(description="Unlock sign-in (clear lockouts and slow-downs)")
+    def unlock(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            account_unlock(user=user, actor=cast(User, request.user), reason="Django admin")
+        self.message_user(request, f"Unlocked {queryset.count()} account(s).")
 
 
 @admin.register(ApiToken)

@@ -13,10 +13,12 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from governance.accounts.lockout import wait_message
 from governance.accounts.models import ApiToken, RoleGrant, User
 from governance.accounts.roles import Role
 from governance.accounts.signals import user_access_reduced
 from governance.core.errors import InvalidInput, PermissionRefused
+from governance.core.ratelimit import RateLimited
 from governance.ledger.services import ledger_append, ledger_write_lock
 
 TOKEN_PREFIX_LENGTH = 8
@@ -178,7 +180,12 @@ def reauthenticate(
     if authenticated is not None and authenticated.pk == user.pk:
         return
     locked_out = bool(getattr(request, "axes_locked_out", False))
-    reason = "account locked after repeated failures" if locked_out else "wrong password"
+    wait = int(getattr(request, "login_wait_seconds", 0))
+    reason = "wrong password"
+    if locked_out:
+        reason = "account locked after repeated failures"
+    elif wait:
+        reason = "slowed down after repeated failures"
     with transaction.atomic():
         ledger_append(
             actor=user,
@@ -192,4 +199,6 @@ def reauthenticate(
             "Your account is locked after too many failed password attempts. Try again later.",
             fields={"password": "locked"},
         )
+    if wait:
+        raise RateLimited(wait_message(wait), retry_after=wait)
     raise PermissionRefused("The password is not correct.", fields={"password": "incorrect"})

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from governance.accounts.forms import TokenForm
+from governance.accounts.forms import LoginForm, TokenForm
 from governance.accounts.models import ApiToken, User
 from governance.accounts.permissions import permissions_of
 from governance.accounts.services import api_token_create, api_token_revoke
@@ -18,6 +18,7 @@ from governance.accounts.services import api_token_create, api_token_revoke
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+    authentication_form = LoginForm
 
 
 class LogoutView(auth_views.LogoutView):

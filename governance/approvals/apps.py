@@ -8,7 +8,7 @@ class ApprovalsConfig(AppConfig):
 
     def ready(self) -> None:
         # Reactions run inside the transaction of the change that causes them.
-        from governance.approvals import signals
+        from governance.approvals import signals, status_note  # noqa: F401 (registers)
         from governance.approvals.gate import activation_guard
         from governance.inventory.signals import deployment_material_change
         from governance.inventory.transitions import register_guard

@@ -15,8 +15,12 @@ from typing import Any
 from governance.core.canonical import canonical_sha256
 
 EvidenceSource = Callable[[Any, Any], Any]
+# Given the id a dossier holds, what the signers read: {"summary": words, "url": page,
+# "template": the include showing it in full, and whatever that template reads}, or None.
+EvidenceDisplay = Callable[[Any], "dict[str, Any] | None"]
 
 _evidence: dict[str, EvidenceSource] = {}
+_displays: dict[str, EvidenceDisplay] = {}
 
 
 def register_dossier_evidence(name: str) -> Callable[[EvidenceSource], EvidenceSource]:
@@ -27,6 +31,21 @@ def register_dossier_evidence(name: str) -> Callable[[EvidenceSource], EvidenceS
         return source
 
     return decorator
+
+
+def register_dossier_display(name: str) -> Callable[[EvidenceDisplay], EvidenceDisplay]:
+    """Register how the evidence a dossier names is shown to signers, in words."""
+
+    def decorator(display: EvidenceDisplay) -> EvidenceDisplay:
+        _displays[name] = display
+        return display
+
+    return decorator
+
+
+def evidence_display(name: str, value: Any) -> dict[str, Any] | None:
+    display = _displays.get(name)
+    return display(value) if display is not None and value else None
 
 
 def build_dossier(

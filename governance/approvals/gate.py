@@ -36,6 +36,7 @@ class GateResult:
     dossier_hash: str
     expires_at: dt.datetime | None = None
     signoffs: list[Any] = field(default_factory=list)
+    lapse: str | None = None  # why the deployment's approval no longer holds (see GateVerdict)
 
 
 def missing_approval_reason(latest: ApprovalRequest | None) -> str:
@@ -61,6 +62,44 @@ class GateVerdict:
     approval: ApprovalRequest | None
     dossier_hash: str
     dossier_matches: bool  # an approval covers exactly the current dossier
+    # Why a deployment past review (approved, active, suspended) no longer has an approval
+    # that holds, or None. Such a deployment can ask for approval again without a change.
+    lapse: str | None = None
+
+
+# Past review: the deployment was approved once. When that approval stops holding (an
+# evidence change, expiry, an invalidation while live), a new request starts from here.
+REAPPROVAL_STATES = frozenset(
+    {DeploymentStatus.APPROVED, DeploymentStatus.ACTIVE, DeploymentStatus.SUSPENDED}
+)
+
+
+def mismatch_reason(approved: dict[str, Any], current: dict[str, Any]) -> str:
+    changed = [row["label"] for row in dossier_differences(approved, current)]
+    what = ", ".join(changed) if changed else "the dossier's contents"
+    return f"what was approved no longer matches: {what} changed"
+
+
+def approval_lapse(
+    deployment: Any,
+    *,
+    latest: ApprovalRequest | None,
+    current: dict[str, Any],
+    current_hash: str,
+    now: dt.datetime,
+) -> str | None:
+    """Why the approval of a deployment past review no longer holds; None if it holds."""
+    if deployment.status not in REAPPROVAL_STATES:
+        return None
+    if latest is not None and latest.status == RequestStatus.PENDING:
+        return None  # a new request is already on its way
+    if latest is None or latest.status != RequestStatus.APPROVED:
+        return missing_approval_reason(latest)
+    if latest.expires_at is not None and latest.expires_at <= now:
+        return f"approval expired on {latest.expires_at:%Y-%m-%d}"
+    if latest.dossier_hash != current_hash:
+        return mismatch_reason(latest.dossier, current)
+    return None
 
 
 def gate_verdict(
@@ -86,13 +125,14 @@ def gate_verdict(
         if approval.expires_at is not None and approval.expires_at <= now:
             reasons.append(f"approval expired on {approval.expires_at:%Y-%m-%d}")
         if not matches:
-            changed = [row["label"] for row in dossier_differences(approval.dossier, current)]
-            what = ", ".join(changed) if changed else "the dossier's contents"
-            reasons.append(f"what was approved no longer matches: {what} changed")
+            reasons.append(mismatch_reason(approval.dossier, current))
     for reason in failing_reasons(deployment, facts):
         if reason not in reasons:
             reasons.append(reason)
-    return GateVerdict(reasons, approval, current_hash, matches)
+    lapse = approval_lapse(
+        deployment, latest=latest, current=current, current_hash=current_hash, now=now
+    )
+    return GateVerdict(reasons, approval, current_hash, matches, lapse)
 
 
 def gate_evaluate(deployment: Any, *, now: dt.datetime | None = None) -> GateResult:
@@ -114,6 +154,7 @@ def gate_evaluate(deployment: Any, *, now: dt.datetime | None = None) -> GateRes
         dossier_hash=verdict.dossier_hash,
         expires_at=approval.expires_at if approval else None,
         signoffs=list(approval.signoffs.all()) if approval else [],
+        lapse=verdict.lapse,
     )
 
 

@@ -6,8 +6,11 @@ A check takes the deployment (with `model_version__system` loaded) and the evalu
 the check passes. Rooms register their checks from their AppConfig.ready(), so the gate
 grows without importing them:
 
-    @register_gate_check("bias_audit")
+    @register_gate_check("bias_audit", page="bias:deployment_audits")
     def bias_audit_fresh(deployment, facts=None) -> list[str]: ...
+
+`page` names the URL (taking the deployment's `pk`) where what the check misses is put
+right; approval requests that are refused for it link there.
 
 Each check must run a constant number of queries, whatever the data size, and read shared
 facts (the current assessment, the accountable owner, …) through `facts.memo` so that one
@@ -42,14 +45,17 @@ def facts_for(deployment: Any, facts: GateFacts | None) -> GateFacts:
 GateCheck = Callable[[Any, GateFacts], list[str]]
 
 _checks: dict[str, GateCheck] = {}
+_pages: dict[str, str] = {}
 
 
 CheckT = TypeVar("CheckT", bound=GateCheck)
 
 
-def register_gate_check(name: str) -> Callable[[CheckT], CheckT]:
+def register_gate_check(name: str, *, page: str = "") -> Callable[[CheckT], CheckT]:
     def decorator(check: CheckT) -> CheckT:
         _checks[name] = check
+        if page:
+            _pages[name] = page
         return check
 
     return decorator
@@ -57,6 +63,11 @@ def register_gate_check(name: str) -> Callable[[CheckT], CheckT]:
 
 def registered_checks() -> dict[str, GateCheck]:
     return dict(_checks)
+
+
+def check_page(name: str) -> str:
+    """The URL name of the page where what the named check misses is put right, or ""."""
+    return _pages.get(name, "")
 
 
 def failing_reasons(deployment: Any, facts: GateFacts | None = None) -> list[str]:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from governance.accounts.permissions import Perm, can, perm_required
 from governance.approvals import selectors, services
-from governance.approvals.dossier import LABELS, dossier_differences
+from governance.approvals.dossier_contents import dossier_contents
 from governance.approvals.forms import PolicyForm, RequestForm, SignForm, WithdrawForm
 from governance.approvals.gate import gate_evaluate
 from governance.approvals.models import Decision
@@ -18,6 +18,7 @@ from governance.approvals.services.requests import request_blockers
 from governance.approvals.services.signoffs import current_stage, signing_refusal
 from governance.core.errors import DomainError
 from governance.core.views import list_page, save_form
+from governance.inventory.choices import DeploymentStatus
 from governance.inventory.selectors import deployments_for
 from governance.inventory.views import deployment_context
 
@@ -102,11 +103,11 @@ def _sign_context(
         "form": form,
         "eligible": selectors.eligible_signers(approval, stage),
         "previous": previous,
-        "differences": dossier_differences(previous.dossier, approval.dossier) if previous else [],
-        "evidence_rows": [
-            (LABELS.get(name, name.replace("_", " ")), value)
-            for name, value in sorted(approval.dossier.get("evidence", {}).items())
-        ],
+        "contents": dossier_contents(approval, previous),
+        # Signatures on a dossier that cannot open the gate would be wasted: say so first.
+        "gate_blockers": request_blockers(approval.deployment)[0]
+        if approval.status == "pending"
+        else [],
     }
 
 
@@ -180,10 +181,13 @@ def deployment_approvals(request: HttpRequest, pk: str) -> HttpResponse:
     deployment = get_object_or_404(deployments_for(request.user), pk=pk)
     context = deployment_context(request, deployment, "approvals")
     blockers, _, _ = request_blockers(deployment)
+    gate = gate_evaluate(deployment)
     context.update(
         requests=selectors.requests_for_deployment(request.user, deployment),
-        gate=gate_evaluate(deployment),
+        gate=gate,
         blockers=blockers,
+        # A draft, or a deployment whose approval no longer holds, may be submitted.
+        requestable=deployment.status == DeploymentStatus.DRAFT or gate.lapse is not None,
         request_form=RequestForm(),
     )
     return render(request, "approvals/deployment_approvals.html", context)

@@ -77,6 +77,12 @@ class DeploymentSerializer(serializers.ModelSerializer):
         source="model_version.version_label", read_only=True
     )
     allowed_transitions = serializers.SerializerMethodField()
+    voided = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="On an update only: what its material change voided (approval requests and "
+        "their signatures, the risk assessment), in plain words; empty when nothing was.",
+    )
 
     class Meta:
         model = Deployment
@@ -97,6 +103,7 @@ class DeploymentSerializer(serializers.ModelSerializer):
             "status",
             "status_changed_at",
             "allowed_transitions",
+            "voided",
             "fingerprint",
             "created_by",
             "created_at",

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-import json
 from typing import Any, cast
 
 from django import forms
 
+from governance.core.parsers import loads as json_loads
 from governance.inventory import services
 from governance.inventory.models import AISystem, Dataset, Deployment, ModelVersion
 
@@ -68,8 +68,8 @@ class MetricsField(forms.Field):
             try:
                 if not sep or not name.strip():
                     raise ValueError
-                metrics[name.strip()] = float(json.loads(raw.strip()))
-            except (ValueError, TypeError, json.JSONDecodeError):
+                metrics[name.strip()] = float(json_loads(raw.strip()))
+            except (ValueError, TypeError):
                 raise forms.ValidationError(
                     f"Line {number}: write 'name = number', e.g. auc = 0.91."
                 ) from None
@@ -125,11 +125,31 @@ class DeploymentForm(forms.ModelForm):
 
 
 class TransitionForm(forms.Form):
-    to = forms.ChoiceField(choices=())
+    to = forms.ChoiceField(choices=(), label="New status")
     reason = forms.CharField(
         required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+    confirm = forms.BooleanField(
+        required=False,
+        label="I understand that retiring is permanent: a retired deployment never runs or "
+        "changes again.",
+    )
 
-    def __init__(self, *args: Any, targets: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        targets: list[tuple[str, str]],
+        irreversible: frozenset[str] = frozenset(),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["to"]).choices = targets
+        # No choice is made for the person: the first option is a prompt, not a status.
+        choices = [("", "— choose —"), *targets]
+        cast(forms.ChoiceField, self.fields["to"]).choices = choices
+        self.irreversible = irreversible
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("to") in self.irreversible and not data.get("confirm"):
+            self.add_error("confirm", "Tick this box to confirm: this change cannot be undone.")
+        return data

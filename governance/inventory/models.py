@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -144,6 +146,9 @@ class Deployment(BaseModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+
+    # Set by `deployment_update` on the instance it returns: what its material change voided.
+    voided: Sequence[str] = ()
 
     class Meta(BaseModel.Meta):
         constraints = [

@@ -12,6 +12,7 @@ from django.utils import timezone
 from governance.core.errors import Conflict, InvalidInput, TransitionNotAllowed
 from governance.core.services import apply_changes, snapshot, validated_save
 from governance.inventory.choices import DeploymentStatus
+from governance.inventory.effects import material_effects
 from governance.inventory.fingerprint import MATERIAL_FIELDS, compute_fingerprint
 from governance.inventory.models import AISystem, Dataset, Deployment, ModelVersion
 from governance.inventory.signals import deployment_material_change, deployment_transitioned
@@ -285,6 +286,26 @@ def deployment_create(*, actor: Any, model_version: ModelVersion, **fields: Any)
     return deployment
 
 
+def deployment_update_voids(*, deployment: Deployment, fields: Mapping[str, Any]) -> list[str]:
+    """What saving these fields would void (approvals, signatures, the assessment); a read.
+
+    Empty when the change is not material. Pages show it and ask for confirmation first.
+    """
+    probe = (
+        Deployment.objects.select_related("model_version__system").filter(pk=deployment.pk).first()
+    )
+    if probe is None:
+        return []
+    old_fingerprint = probe.fingerprint
+    if not apply_changes(probe, fields, editable=DEPLOYMENT_EDITABLE):
+        return []
+    if probe.rollout_pattern in ("full", "shadow"):
+        probe.traffic_percent = None
+    if compute_fingerprint(probe) == old_fingerprint:
+        return []
+    return material_effects(probe)
+
+
 def deployment_update(
     *, deployment: Deployment, actor: Any, fields: Mapping[str, Any]
 ) -> Deployment:
@@ -292,6 +313,7 @@ def deployment_update(
 
     A change to a material field gives a new fingerprint: the current risk assessment turns
     stale and approvals covering the old fingerprint are invalidated, in this transaction.
+    What it voids is ledgered with the change and left on the result as `voided`.
     """
     with transaction.atomic():
         ledger_write_lock()
@@ -317,11 +339,15 @@ def deployment_update(
                 "return it for rework, or register a new deployment.",
                 fields={"status": locked.status},
             )
+        # Read before the rooms react, while what is about to be voided still stands.
+        voided = material_effects(locked) if material else []
         validated_save(locked)
         after = snapshot(locked, DEPLOYMENT_FIELDS)
         data: dict[str, Any] = {"changes": changes(before, after)}
         if material:
             data["fingerprint"] = {"before": old_fingerprint, "after": locked.fingerprint}
+            data["voided"] = voided
+        locked.voided = voided
         ledger_append(
             actor=actor,
             action="deployment.updated",

@@ -7,6 +7,7 @@ page grows as rooms land without this module importing them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
@@ -64,3 +65,35 @@ def overview_panels(request: Any, deployment: Any) -> list[dict[str, Any]]:
             template, context = found
             panels.append({"name": name, "template": template, "context": context})
     return panels
+
+
+# --- Notes beside the status badge ------------------------------------------------------------
+#
+# A room can say something about the deployment's status that the status alone does not tell
+# (an approved deployment whose approval no longer holds). A note source returns a StatusNote
+# or None, in a constant number of queries.
+
+
+@dataclass(frozen=True)
+class StatusNote:
+    label: str
+    detail: str
+    url: str = ""
+    replaces_status: bool = False  # the status's own label would mislead (e.g. "Approved")
+
+
+StatusNoteSource = Callable[[Any], "StatusNote | None"]
+
+_status_notes: dict[str, StatusNoteSource] = {}
+
+
+def register_status_note(name: str) -> Callable[[StatusNoteSource], StatusNoteSource]:
+    def decorator(source: StatusNoteSource) -> StatusNoteSource:
+        _status_notes[name] = source
+        return source
+
+    return decorator
+
+
+def status_notes(deployment: Any) -> list[StatusNote]:
+    return [note for source in _status_notes.values() if (note := source(deployment))]

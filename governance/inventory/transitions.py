@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 class Transition:
     manual: bool
     description: str
+    action: str = ""  # what a person picks in the status menu ("Go live"); manual ones only
+    irreversible: bool = False  # the page asks for an explicit confirmation
 
 
 ALLOWED_TRANSITIONS: dict[tuple[str, str], Transition] = {
@@ -31,14 +33,15 @@ ALLOWED_TRANSITIONS: dict[tuple[str, str], Transition] = {
         False, "request rejected, changes requested, withdrawn or invalidated"
     ),
     (S.APPROVED, S.DRAFT): Transition(False, "approval invalidated or expired"),
-    (S.APPROVED, S.ACTIVE): Transition(True, "went live"),
-    (S.ACTIVE, S.SUSPENDED): Transition(True, "suspended"),
-    (S.SUSPENDED, S.ACTIVE): Transition(True, "resumed"),
-    (S.SUSPENDED, S.DRAFT): Transition(True, "returned for rework"),
-    (S.DRAFT, S.RETIRED): Transition(True, "retired"),
-    (S.APPROVED, S.RETIRED): Transition(True, "retired"),
-    (S.ACTIVE, S.RETIRED): Transition(True, "retired"),
-    (S.SUSPENDED, S.RETIRED): Transition(True, "retired"),
+    (S.APPROVED, S.IN_REVIEW): Transition(False, "approval requested again (it no longer held)"),
+    (S.APPROVED, S.ACTIVE): Transition(True, "went live", "Go live"),
+    (S.ACTIVE, S.SUSPENDED): Transition(True, "suspended", "Suspend"),
+    (S.SUSPENDED, S.ACTIVE): Transition(True, "resumed", "Resume"),
+    (S.SUSPENDED, S.DRAFT): Transition(True, "returned for rework", "Return to draft for rework"),
+    (S.DRAFT, S.RETIRED): Transition(True, "retired", "Retire", irreversible=True),
+    (S.APPROVED, S.RETIRED): Transition(True, "retired", "Retire", irreversible=True),
+    (S.ACTIVE, S.RETIRED): Transition(True, "retired", "Retire", irreversible=True),
+    (S.SUSPENDED, S.RETIRED): Transition(True, "retired", "Retire", irreversible=True),
 }
 
 # While a deployment is in one of these states its material configuration may change (the
@@ -69,3 +72,22 @@ def allowed_targets(from_status: str, *, manual_only: bool = True) -> list[str]:
         for (frm, to), transition in ALLOWED_TRANSITIONS.items()
         if frm == from_status and (transition.manual or not manual_only)
     ]
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    to: str
+    label: str
+    irreversible: bool
+    refused: str = ""  # why a guard refuses it now (shown, not offered)
+
+
+def status_menu(deployment: Deployment) -> list[MenuEntry]:
+    """The manual transitions from the deployment's status, each with its guards' verdict."""
+    entries = []
+    for to in allowed_targets(deployment.status):
+        transition = ALLOWED_TRANSITIONS[(deployment.status, to)]
+        label = f"{transition.action} (becomes {S(to).label.lower()})"
+        refused = "; ".join(refusals(deployment, to))
+        entries.append(MenuEntry(to, label, transition.irreversible, refused))
+    return entries

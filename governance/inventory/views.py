@@ -24,8 +24,8 @@ from governance.inventory.forms import (
     ModelVersionForm,
     TransitionForm,
 )
-from governance.inventory.tabs import deployment_tabs, overview_panels
-from governance.inventory.transitions import ALLOWED_TRANSITIONS, allowed_targets
+from governance.inventory.tabs import deployment_tabs, overview_panels, status_notes
+from governance.inventory.transitions import status_menu
 from governance.ledger.selectors import events_for_deployment, events_for_subject
 from governance.ledger.views import history_page
 
@@ -283,29 +283,40 @@ def _deployment(request: HttpRequest, pk: str) -> Any:
 
 def deployment_context(request: HttpRequest, deployment: Any, tab: str) -> dict[str, Any]:
     """What every tab of the deployment page needs: the record, its tab and its actions."""
-    targets = []
-    if can(request.user, Perm.DEPLOYMENT_TRANSITION):
-        targets = [
-            (to, ALLOWED_TRANSITIONS[(deployment.status, to)].description)
-            for to in allowed_targets(deployment.status)
-        ]
     return {
         "deployment": deployment,
         "tab": tab,
         "tabs": deployment_tabs(deployment, tab),
-        "transition_targets": targets,
+        "status_notes": status_notes(deployment),
     }
+
+
+def _transition_form(request: HttpRequest, deployment: Any) -> tuple[TransitionForm, list[Any]]:
+    """The status menu offers only what may happen now; refused steps are listed with why."""
+    menu = status_menu(deployment) if can(request.user, Perm.DEPLOYMENT_TRANSITION) else []
+    offered = [entry for entry in menu if not entry.refused]
+    form = TransitionForm(
+        request.POST if request.method == "POST" else None,
+        targets=[(entry.to, entry.label) for entry in offered],
+        irreversible=frozenset(entry.to for entry in offered if entry.irreversible),
+    )
+    return form, menu
+
+
+def _overview(request: HttpRequest, deployment: Any) -> dict[str, Any]:
+    context = deployment_context(request, deployment, "overview")
+    form, menu = _transition_form(request, deployment)
+    context["transition_form"] = form
+    context["transition_offered"] = [entry for entry in menu if not entry.refused]
+    context["transition_refused"] = [entry for entry in menu if entry.refused]
+    context["overview_panels"] = overview_panels(request, deployment)
+    return context
 
 
 @perm_required(Perm.VIEW)
 def deployment_detail(request: HttpRequest, pk: str) -> HttpResponse:
     deployment = _deployment(request, pk)
-    context = deployment_context(request, deployment, "overview")
-    context["transition_form"] = TransitionForm(
-        targets=[(to, f"{to} — {why}") for to, why in context["transition_targets"]]
-    )
-    context["overview_panels"] = overview_panels(request, deployment)
-    return render(request, "inventory/deployment_detail.html", context)
+    return render(request, "inventory/deployment_detail.html", _overview(request, deployment))
 
 
 @perm_required(Perm.VIEW)
@@ -324,23 +335,36 @@ def deployment_edit(request: HttpRequest, pk: str | None = None) -> HttpResponse
     deployment = _deployment(request, pk) if pk else None
     initial = {"model_version": request.GET.get("model_version")} if deployment is None else None
     form = DeploymentForm(request.POST or None, instance=deployment, initial=initial)
+    voids: list[str] = []
     if request.method == "POST":
         if deployment is None:
             saved = save_form(form, lambda d: services.deployment_create(actor=request.user, **d))
         else:
+            # A material change voids approvals and the assessment: the first submit shows
+            # what it would void, and only a second one carrying the confirmation saves it.
+            confirmed = request.POST.get("confirm_voiding") == "yes"
 
             def update(data: dict[str, Any]) -> Any:
                 data.pop("model_version", None)
+                if not confirmed:
+                    voids[:] = services.deployment_update_voids(deployment=deployment, fields=data)
+                    if voids:
+                        return None
                 return services.deployment_update(
                     deployment=deployment, actor=request.user, fields=data
                 )
 
             saved = save_form(form, update)
         if saved is not None:
-            messages.success(request, "Deployment saved.")
+            done = "Deployment saved."
+            if saved.voided:
+                done += " Voided: " + " ".join(saved.voided)
+            messages.success(request, done)
             return redirect("inventory:deployment_detail", pk=saved.pk)
     return render(
-        request, "inventory/form.html", {"form": form, "object": deployment, "kind": "deployment"}
+        request,
+        "inventory/form.html",
+        {"form": form, "object": deployment, "kind": "deployment", "voids": voids},
     )
 
 
@@ -349,8 +373,8 @@ def deployment_transition(request: HttpRequest, pk: str) -> HttpResponse:
     deployment = _deployment(request, pk)
     if request.method != "POST":
         return redirect("inventory:deployment_detail", pk=pk)
-    targets = [(to, to) for to in allowed_targets(deployment.status)]
-    form = TransitionForm(request.POST, targets=targets)
+    context = _overview(request, deployment)
+    form = context["transition_form"]
     saved = save_form(
         form,
         lambda d: services.deployment_transition(
@@ -360,7 +384,4 @@ def deployment_transition(request: HttpRequest, pk: str) -> HttpResponse:
     if saved is not None:
         messages.success(request, f"Deployment is now {saved.get_status_display().lower()}.")
         return redirect("inventory:deployment_detail", pk=pk)
-    context = deployment_context(request, deployment, "overview")
-    context["transition_form"] = form
-    context["overview_panels"] = overview_panels(request, deployment)
     return render(request, "inventory/deployment_detail.html", context, status=400)

@@ -16,4 +16,6 @@ class LiabilityConfig(AppConfig):
         user_access_reduced.connect(
             on_user_access_reduced, dispatch_uid="liability.orphan_on_access_reduced"
         )
-        register_gate_check("accountable_owner")(accountable_owner_check)
+        register_gate_check("accountable_owner", page="liability:deployment_accountability")(
+            accountable_owner_check
+        )

@@ -18,6 +18,7 @@ from governance.accounts.models import User
 from governance.accounts.permissions import Perm, can
 from governance.core.api import UUID_PATTERN, UUIDLookup
 from governance.core.errors import InvalidInput, PermissionRefused
+from governance.core.parsers import JSONField
 from governance.inventory.selectors import deployments_for
 from governance.risk import selectors, services
 from governance.risk.filters import AssessmentFilter, MethodologyFilter, RiskFilter
@@ -220,7 +221,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
 class AssessmentCreateSerializer(serializers.Serializer):
     methodology = serializers.CharField(max_length=50, help_text="Slug of an impact methodology")
     version = serializers.CharField(max_length=30)
-    answers = serializers.JSONField(
+    answers = JSONField(
         required=False, default=dict, help_text="question id → option id, or a list for multi"
     )
     submit = serializers.BooleanField(
@@ -229,7 +230,7 @@ class AssessmentCreateSerializer(serializers.Serializer):
 
 
 class AssessmentUpdateSerializer(serializers.Serializer):
-    answers = serializers.JSONField(help_text="Merged into the draft's answers; null clears one")
+    answers = JSONField(help_text="Merged into the draft's answers; null clears one")
     replace = serializers.BooleanField(default=False, help_text="Replace all answers instead")
 
 

@@ -8,6 +8,7 @@ class RiskConfig(AppConfig):
 
     def ready(self) -> None:
         from governance.approvals.gate_checks import register_gate_check
+        from governance.inventory.effects import register_material_effect
         from governance.inventory.signals import deployment_material_change
         from governance.inventory.transitions import register_guard
         from governance.risk import checks, receivers
@@ -15,5 +16,8 @@ class RiskConfig(AppConfig):
         deployment_material_change.connect(
             receivers.on_material_change, dispatch_uid="risk.mark_stale_on_material_change"
         )
-        register_gate_check("risk_assessment")(checks.risk_assessment_gate)
+        register_gate_check("risk_assessment", page="risk:deployment_risk")(
+            checks.risk_assessment_gate
+        )
         register_guard(checks.blocked_tier_guard)
+        register_material_effect("risk")(checks.assessment_voided)

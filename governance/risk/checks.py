@@ -55,3 +55,15 @@ def blocked_tier_guard(deployment: Any, to_status: str) -> str | None:
             f"The deployment cannot be {to_status.replace('_', ' ')}: {blocked_reason(assessment)}."
         )
     return None
+
+
+def assessment_voided(deployment: Any) -> list[str]:
+    """Before a material change: the current assessment it would turn stale (one query)."""
+    assessment = current_assessment(deployment)
+    if assessment is None or assessment.is_stale:
+        return []
+    return [
+        f"The risk assessment submitted on {assessment.submitted_at:%Y-%m-%d} (tier "
+        f"{assessment.tier}, score {assessment.score}) turns stale: a new assessment is needed "
+        "before approval."
+    ]

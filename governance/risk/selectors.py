@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from governance.accounts.permissions import Perm, can
 from governance.inventory.choices import DeploymentStatus
 from governance.inventory.models import Deployment
-from governance.risk.methodology import KIND_IMPACT
+from governance.risk.methodology import KIND_IMPACT, Question, Spec
 from governance.risk.models import (
     AssessmentStatus,
     Methodology,
@@ -172,3 +172,48 @@ def tier_counts(user: Any) -> dict[str, int]:
         Exists(RiskAssessment.objects.filter(_current_filter(), deployment_id=OuterRef("pk")))
     ).count()
     return counts
+
+
+def assessment_by_id(pk: Any) -> RiskAssessment | None:
+    return (
+        RiskAssessment.objects.filter(pk=pk)
+        .select_related(*ASSESSMENT_RELATED)
+        .select_related("submitted_by")
+        .first()
+    )
+
+
+def answer_sections(assessment: RiskAssessment) -> list[dict[str, Any]]:
+    """Every question with the chosen options and their points, grouped by section."""
+    from governance.risk.services.assessments import specs_of
+
+    sections: list[dict[str, Any]] = []
+    facts = assessment.inventory_facts or {}
+    for spec in specs_of(assessment.methodology):
+        if spec is None:
+            continue
+        for section in spec.sections:
+            rows = [
+                _answer_row(spec, q, assessment.answers.get(q.id), facts)
+                for q in spec.questions
+                if q.section == section
+            ]
+            sections.append({"title": section, "rows": rows, "scored": spec.kind == "impact"})
+    return sections
+
+
+def _answer_row(
+    spec: Spec, question: Question, answer: Any, facts: dict[str, Any]
+) -> dict[str, Any]:
+    chosen = [answer] if isinstance(answer, str) else list(answer or [])
+    options = [question.option_map[c] for c in chosen if c in question.option_map]
+    fact = facts.get(question.prefill) if question.prefill else None
+    return {
+        "question": question,
+        "answered": answer is not None,
+        "labels": [o.label for o in options],
+        "points": sum(o.points for o in options) if spec.kind == "impact" else None,
+        "max_points": question.max_points if spec.kind == "impact" else None,
+        "inventory_value": fact,
+        "differs": fact is not None and answer is not None and answer != fact,
+    }

@@ -49,6 +49,7 @@ def test_upload_wizard_guesses_columns_then_the_audit_is_finalised(
     assert page.locator("svg.impact-chart").first.is_visible()
     page.get_by_role("link", name="Intersection: Gender × race_ethnicity").click()
     assert page.get_by_role("rowheader", name="Female × Asian").is_visible()
+    page.get_by_label("I confirm: once final").check()
     page.get_by_role("button", name="Finalise audit").click()
     assert page.get_by_text("The audit is final").is_visible()
     assert BiasAudit.objects.get().is_final

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from governance.approvals import context
 from governance.approvals.dossier import build_dossier, dossier_hash
+from governance.approvals.gate import REAPPROVAL_STATES, gate_verdict
+from governance.approvals.gate_checks import GateFacts, check_page, registered_checks
 from governance.approvals.models import (
     ALLOWED_TRANSITIONS,
     OPEN_STATUSES,
@@ -48,20 +52,128 @@ def _return_deployment_to_draft(deployment: Deployment, actor: Any, reason: str)
         )
 
 
-def request_blockers(deployment: Deployment) -> tuple[list[str], Any, Any]:
-    """What stands between a deployment and an approval request, in plain words."""
-    assessment = context.current_assessment(deployment)
-    owner = context.accountable_owner(deployment)
+@dataclass(frozen=True)
+class Blocker:
+    """Something the gate requires that is missing, and the page where it is put right."""
+
+    item: str
+    message: str
+    url: str = ""
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# The assessment and the owner are worded here (they also go into the dossier); every other
+# registered gate check speaks for itself.
+_WORDED_HERE = frozenset({"risk_assessment", "accountable_owner"})
+
+
+def _page(check: str, deployment: Deployment) -> str:
+    name = check_page(check)
+    try:
+        return reverse(name, kwargs={"pk": deployment.pk}) if name else ""
+    except NoReverseMatch:
+        return ""
+
+
+def request_blockers(
+    deployment: Deployment, facts: GateFacts | None = None
+) -> tuple[list[Blocker], Any, Any]:
+    """What stands between a deployment and an approval request, in plain words.
+
+    Everything the gate requires must be there first: signatures on a dossier that cannot
+    open the gate would be a dead end (the evidence added later changes the dossier).
+    """
+    facts = facts if facts is not None else GateFacts(deployment)
+    assessment = context.current_assessment(deployment, facts)
+    owner = context.accountable_owner(deployment, facts)
+    risk_page = _page("risk_assessment", deployment)
     problems = []
     if assessment is None:
-        problems.append("It needs a submitted risk assessment.")
+        problems.append(Blocker("assessment", "It needs a submitted risk assessment.", risk_page))
     elif assessment.is_stale:
-        problems.append("Its risk assessment is stale: the configuration changed since.")
+        problems.append(
+            Blocker(
+                "assessment",
+                "Its risk assessment is stale: the configuration changed since.",
+                risk_page,
+            )
+        )
     elif assessment.tier == "blocked":
-        problems.append("Its risk tier is blocked (prohibited practice): it cannot be approved.")
+        problems.append(
+            Blocker(
+                "assessment",
+                "Its risk tier is blocked (prohibited practice): it cannot be approved.",
+                risk_page,
+            )
+        )
     if owner is None:
-        problems.append("It needs an accepted accountable owner.")
+        problems.append(
+            Blocker(
+                "accountable_owner",
+                "It needs an accepted accountable owner.",
+                _page("accountable_owner", deployment),
+            )
+        )
+    for name, check in sorted(registered_checks().items()):
+        if name in _WORDED_HERE:
+            continue
+        for reason in check(deployment, facts):
+            message = f"The gate requires it: {reason}."
+            problems.append(Blocker(name, message, _page(name, deployment)))
     return problems, assessment, owner
+
+
+def _refuse_unless_requestable(
+    locked: Deployment, now: dt.datetime
+) -> tuple[ApprovalRequest, str] | None:
+    """A draft, or a deployment past review whose approval no longer holds, may be submitted.
+
+    Returns the approval that no longer holds (to be superseded) and why, if there is one.
+    """
+    if locked.status == DeploymentStatus.DRAFT:
+        return None
+    if locked.status not in REAPPROVAL_STATES:
+        raise Conflict(
+            f"A deployment that is {locked.get_status_display().lower()} cannot be submitted "
+            "for approval; a draft can, and so can one whose approval no longer holds.",
+            fields={"status": locked.status},
+        )
+    latest = (
+        ApprovalRequest.objects.select_for_update()
+        .filter(deployment=locked)
+        .order_by("-created_at")
+        .first()
+    )
+    verdict = gate_verdict(locked, latest=latest, facts=GateFacts(locked), now=now)
+    if verdict.lapse is None:
+        state = "a request is pending" if latest and latest.status == "pending" else "it holds"
+        raise Conflict(
+            f"The deployment is {locked.get_status_display().lower()} and its approval still "
+            f"stands ({state}); a new request is needed only once it no longer holds.",
+            fields={"status": locked.status},
+        )
+    if latest is not None and latest.status == RequestStatus.APPROVED:
+        return latest, verdict.lapse
+    return None
+
+
+def _supersede(request: ApprovalRequest, why: str, actor: Any) -> None:
+    before = _move(request, RequestStatus.INVALIDATED)
+    request.closed_reason = f"superseded by a new request: {why}"
+    request.save(update_fields=["status", "closed_reason", "updated_at"])
+    ledger_append(
+        actor=actor,
+        action="approval_request.invalidated",
+        subject=request,
+        deployment_id=request.deployment_id,
+        data={
+            "cause": request.closed_reason,
+            "was": before,
+            "dossier_hash": request.dossier_hash,
+        },
+    )
 
 
 def approval_request_create(
@@ -75,18 +187,22 @@ def approval_request_create(
             .select_related("model_version__system")
             .get(pk=deployment.pk)
         )
-        if locked.status != DeploymentStatus.DRAFT:
-            raise Conflict(
-                f"Only a draft deployment can be submitted for approval; this one is "
-                f"{locked.get_status_display().lower()}.",
-                fields={"status": locked.status},
-            )
+        lapsed = _refuse_unless_requestable(locked, timezone.now())
         problems, assessment, owner = request_blockers(locked)
         if problems:
-            raise Conflict(" ".join(problems), fields={"deployment": problems})
+            raise Conflict(
+                " ".join(p.message for p in problems),
+                fields={
+                    "deployment": [p.message for p in problems],
+                    "missing": [p.item for p in problems],
+                },
+            )
         policy = ApprovalPolicy.objects.filter(tier=assessment.tier, is_current=True).first()
         if policy is None:
             raise Conflict(f"No approval policy is configured for tier {assessment.tier}.")
+        if lapsed is not None:
+            # Only one request is open at a time: the approval that no longer holds closes.
+            _supersede(*lapsed, actor)
         dossier = build_dossier(locked, assessment=assessment, owner=owner)
         request = ApprovalRequest.objects.create(
             deployment=locked,
@@ -99,13 +215,16 @@ def approval_request_create(
             requested_by=actor,
             reason=reason,
         )
-        deployment_transition(
-            deployment=locked,
-            to_status=DeploymentStatus.IN_REVIEW,
-            actor=actor,
-            reason="approval requested",
-            workflow=True,
-        )
+        # A live or suspended deployment keeps its status while it is reviewed again; its
+        # gate stays closed until the new approval is complete.
+        if locked.status in (DeploymentStatus.DRAFT, DeploymentStatus.APPROVED):
+            deployment_transition(
+                deployment=locked,
+                to_status=DeploymentStatus.IN_REVIEW,
+                actor=actor,
+                reason="approval requested",
+                workflow=True,
+            )
         ledger_append(
             actor=actor,
             action="approval_request.created",

@@ -110,13 +110,15 @@ def _complete_stage_or_request(request: ApprovalRequest, stage: PolicyStage, act
     request.decided_at = now
     request.expires_at = add_months(now, request.policy.recertification_months)
     request.save(update_fields=["status", "decided_at", "expires_at", "updated_at"])
-    deployment_transition(
-        deployment=request.deployment,
-        to_status=DeploymentStatus.APPROVED,
-        actor=actor,
-        reason="last required sign-off given",
-        workflow=True,
-    )
+    # A re-approval of a live or suspended deployment leaves its status as it is.
+    if request.deployment.status == DeploymentStatus.IN_REVIEW:
+        deployment_transition(
+            deployment=request.deployment,
+            to_status=DeploymentStatus.APPROVED,
+            actor=actor,
+            reason="last required sign-off given",
+            workflow=True,
+        )
     ledger_append(
         actor=actor,
         action="approval_request.approved",

@@ -17,7 +17,7 @@ from governance.inventory.selectors import deployments_for
 from governance.inventory.views import deployment_context
 from governance.risk import selectors, services
 from governance.risk.forms import AnswersForm, StartAssessmentForm
-from governance.risk.methodology import PREFILL_SOURCES, Question, Spec
+from governance.risk.methodology import PREFILL_SOURCES, Question
 from governance.risk.models import RiskAssessment
 from governance.risk.scoring import Answer, Evaluation
 from governance.risk.services.assessments import evaluate_answers, specs_of
@@ -153,7 +153,7 @@ def assessment_wizard(request: HttpRequest, pk: Any) -> HttpResponse:
         section=steps[number - 1][0] if number <= len(steps) else "Review and submit",
         form=form,
         rows=_rows(form, assessment),
-        summary=_answer_rows(assessment) if number > len(steps) else [],
+        summary=selectors.answer_sections(assessment) if number > len(steps) else [],
         **_preview_context(assessment, answers),
     )
     return render(request, "risk/assessment_wizard.html", context, status=status)
@@ -220,43 +220,9 @@ def assessment_discard(request: HttpRequest, pk: Any) -> HttpResponse:
     return redirect("risk:deployment_risk", pk=deployment_pk)
 
 
-def _answer_rows(assessment: RiskAssessment) -> list[dict[str, Any]]:
-    """Every question with the chosen options and their points, grouped by section."""
-    sections: list[dict[str, Any]] = []
-    facts = assessment.inventory_facts or {}
-    for spec in specs_of(assessment.methodology):
-        if spec is None:
-            continue
-        for section in spec.sections:
-            rows = [
-                _answer_row(spec, q, assessment.answers.get(q.id), facts)
-                for q in spec.questions
-                if q.section == section
-            ]
-            sections.append({"title": section, "rows": rows, "scored": spec.kind == "impact"})
-    return sections
-
-
-def _answer_row(
-    spec: Spec, question: Question, answer: Any, facts: dict[str, Any]
-) -> dict[str, Any]:
-    chosen = [answer] if isinstance(answer, str) else list(answer or [])
-    options = [question.option_map[c] for c in chosen if c in question.option_map]
-    fact = facts.get(question.prefill) if question.prefill else None
-    return {
-        "question": question,
-        "answered": answer is not None,
-        "labels": [o.label for o in options],
-        "points": sum(o.points for o in options) if spec.kind == "impact" else None,
-        "max_points": question.max_points if spec.kind == "impact" else None,
-        "inventory_value": fact,
-        "differs": fact is not None and answer is not None and answer != fact,
-    }
-
-
 @perm_required(Perm.VIEW)
 def assessment_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     assessment = _assessment(request, pk)
     context = _context(request, assessment)
-    context.update(sections=_answer_rows(assessment))
+    context.update(sections=selectors.answer_sections(assessment))
     return render(request, "risk/assessment_detail.html", context)

@@ -220,3 +220,28 @@ def test_list_filters_by_deployment_with_constant_queries(
     with django_assert_max_num_queries(6):
         response = client.get("/api/v1/bias-audits/", {"deployment": str(deployment.pk)})
     assert response.json()["count"] == 4
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "message"),
+    [
+        (DEFAULT_CSV.replace(b"\n", b"\r"), "1", "a carriage return (CR) without a line feed"),
+        (
+            DEFAULT_CSV.replace(b"Male,Asian", b'"Ma\nle",Asian', 1),
+            DEFAULT_CSV.split(b"Male,Asian")[0].count(b"\n") + 1,
+            "a quoted value runs over more than one line",
+        ),
+    ],
+    ids=["CR-only line breaks", "quoted line break"],
+)
+def test_line_breaks_that_split_records_get_400_naming_the_line(
+    client: Any, data: bytes, line: Any, message: str
+) -> None:
+    response = client.post(
+        "/api/v1/bias-audits/", _form(DeploymentFactory(), data), format="multipart"
+    )
+    assert response.status_code == 400, response.content[:300]
+    body = response.json()
+    assert body["line"] == [str(line)] and body["file"][0].startswith(f"line {line}: ")
+    assert body["detail"].startswith(f"Line {line}: {message}")
+    assert not BiasAudit.objects.exists()

@@ -123,6 +123,56 @@ def test_upload_wizard_shows_row_errors_and_saves_nothing(browser: Any) -> None:
     assert not BiasAudit.objects.exists()
 
 
+def _upload_form(data: bytes) -> dict[str, Any]:
+    return {
+        "deployment": str(DeploymentFactory().pk),
+        "audit_type": "selection",
+        "data_format": "rows",
+        "file": SimpleUploadedFile("a.csv", data),
+        "selected_column": "selected",
+        "dimensions": ["sex"],
+        "auditor_name": "J",
+        "auditor_organisation": "O",
+        "data_source": "historical",
+        "data_description": "d",
+        "data_period_start": "2024-01-01",
+        "data_period_end": "2024-12-31",
+        "distribution_date": "2023-01-01",
+    }
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (DEFAULT_CSV.replace(b"\n", b"\r"), "Line 1: a carriage return (CR) without a line feed"),
+        (
+            DEFAULT_CSV.replace(b"Female,White", b'"Fe\nmale",White', 1),
+            "Line 2: a quoted value runs over more than one line",
+        ),
+    ],
+    ids=["CR-only line breaks", "quoted line break"],
+)
+def test_upload_wizard_refuses_line_breaks_that_split_records(
+    browser: Any, data: bytes, message: str
+) -> None:
+    response = browser.post(reverse("bias:audit_upload"), _upload_form(data))
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not BiasAudit.objects.exists()
+
+
+def test_preview_of_a_quoted_value_left_open_shows_no_rows_instead_of_failing(
+    browser: Any,
+) -> None:
+    data = b'sex,race,selected\n"F,A,1\n' + b"x" * 200_000 + b"\n"
+    response = browser.post(
+        reverse("bias:audit_upload_preview"),
+        {"file": SimpleUploadedFile("a.csv", data), "audit_type": "selection"},
+    )
+    assert response.status_code == 200
+    assert "First rows of the file" not in response.content.decode()
+
+
 def test_preview_guesses_the_mapping_from_the_header(browser: Any) -> None:
     data = b"Gender,Race,Hired,notes\nF,A,1,x\nM,B,0,y\n"
     response = browser.post(
@@ -153,7 +203,11 @@ def test_draft_actions_exclusions_and_finalise_from_the_page(browser: Any, user:
     )
     assert response.status_code == 302
     assert audit.results.get(category="Other").excluded
-    browser.post(reverse("bias:audit_finalize", kwargs={"pk": audit.pk}))
+    unconfirmed = browser.post(reverse("bias:audit_finalize", kwargs={"pk": audit.pk}))
+    assert unconfirmed.status_code == 302
+    assert not BiasAudit.objects.get(pk=audit.pk).is_final
+    assert "finalising cannot be undone" in browser.get(detail).content.decode()
+    browser.post(reverse("bias:audit_finalize", kwargs={"pk": audit.pk}), {"confirm": "on"})
     assert BiasAudit.objects.get(pk=audit.pk).is_final
     page = browser.get(detail).content.decode()
     assert "immutable" in page and "Finalise audit" not in page

@@ -249,6 +249,36 @@ BAD_FILES: list[tuple[str, bytes, dict[str, Any], str]] = [
         {},
         "longer than 100 characters",
     ),
+    (
+        "CR-only line breaks",
+        _csv(GOOD).replace(b"\n", b"\r"),
+        {},
+        "Line 1: a carriage return (CR) without a line feed",
+    ),
+    (
+        "CR inside a line",
+        _csv(GOOD).replace(b"Male,Asian", b"Ma\rle,Asian"),
+        {},
+        "Line 3: a carriage return (CR) without a line feed",
+    ),
+    (
+        "quoted line break",
+        _csv(GOOD).replace(b"Male,Asian", b'"Ma\nle",Asian'),
+        {},
+        "Line 3: a quoted value runs over more than one line",
+    ),
+    (
+        "quoted CRLF line break",
+        _csv(GOOD).replace(b"\n", b"\r\n").replace(b"Male,Asian", b'"Ma\r\nle",Asian'),
+        {},
+        "Line 3: a quoted value runs over more than one line",
+    ),
+    (
+        "quoted line break in an unused column",
+        b'sex,race_ethnicity,selected,note\nFemale,White,1,"two\nlines"\nMale,Asian,0,x\n',
+        {},
+        "Line 2: a quoted value runs over more than one line",
+    ),
 ]
 
 
@@ -323,3 +353,33 @@ def test_audit_date_cannot_be_in_the_future_nor_next_due_beyond_a_year() -> None
     assert "next_due_date" in late.value.fields
     audit = BiasAuditFactory(audit_date=dt.date(2024, 2, 29), data_period_end=dt.date(2024, 1, 31))
     assert audit.next_due_date == dt.date(2025, 2, 28)
+
+
+def test_crlf_files_and_quoted_values_are_read_whatever_the_chunk_boundaries(
+    monkeypatch: Any,
+) -> None:
+    # Chunks of 3 bytes split every CRLF and every pair of quotes somewhere.
+    monkeypatch.setattr(engine, "CHUNK", 3)
+    rows = [(f'"{s}"', f'"{r}, ""{r}"""', y) for s, r, y in GOOD]
+    audit = BiasAuditFactory(csv=_csv(rows).replace(b"\n", b"\r\n"))
+    assert {r.category for r in audit.results.filter(dimension="sex")} == {"Female", "Male"}
+    assert 'White, "White"' in {r.category for r in audit.results.all()}
+
+
+def test_a_quoted_line_break_is_refused_across_chunk_boundaries(monkeypatch: Any) -> None:
+    monkeypatch.setattr(engine, "CHUNK", 3)
+    data = _csv(GOOD).replace(b"Female,Asian", b'"Fe\nmale",Asian')
+    with pytest.raises(InvalidInput, match="Line 4: a quoted value runs over more than one line"):
+        BiasAuditFactory(csv=data)
+
+
+def test_a_quote_inside_an_unquoted_value_is_an_ordinary_character() -> None:
+    rows = [(s.replace("Male", 'Ma"le'), r, y) for s, r, y in GOOD]
+    audit = BiasAuditFactory(csv=_csv(rows))
+    assert {r.category for r in audit.results.filter(dimension="sex")} == {"Female", 'Ma"le'}
+
+
+def test_a_quoted_value_left_open_past_the_csv_field_limit_is_refused_naming_its_line() -> None:
+    data = _csv(GOOD) + b'"Female,White,1\n' + b"x" * 200_000 + b"\n"
+    with pytest.raises(InvalidInput, match="Line 6"):
+        BiasAuditFactory(csv=data)

@@ -319,12 +319,15 @@ def test_expiry_and_sla_notices_are_sent_once(
 
 def test_an_approved_deployment_cannot_go_live_while_the_gate_is_closed() -> None:
     from governance.core.errors import TransitionNotAllowed
+    from tests.factories import BiasAuditFactory
 
     deployment, requester, _ = ready_deployment("I", requires_independent_bias_audit=True)
+    BiasAuditFactory(deployment=deployment, finalize=True)
     approve_fully(services.approval_request_create(deployment=deployment, actor=requester))
+    BiasAuditFactory(deployment=deployment, finalize=True)
     deployment.refresh_from_db()
     assert deployment.status == "approved"
-    with pytest.raises(TransitionNotAllowed, match=r"gate is closed: bias audit missing"):
+    with pytest.raises(TransitionNotAllowed, match=r"gate is closed: .*bias audit changed"):
         deployment_transition(deployment=deployment, to_status="active", actor=requester)
 
 

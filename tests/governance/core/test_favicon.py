@@ -5,11 +5,8 @@ from django.test import Client
 
 
 @pytest.mark.django_db
-def test_favicon_ico_leads_to_the_site_icon() -> None:
-    client = Client()
-    response = client.get("/favicon.ico")
-    assert response.status_code == 301
-    assert response["Location"].endswith("favicon.svg")
-    icon = client.get(response["Location"])
-    assert icon.status_code == 200
-    assert "svg" in icon["Content-Type"]
+def test_favicon_ico_answers_with_the_site_icon() -> None:
+    response = Client().get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    assert b"<svg" in b"".join(response.streaming_content)  # type: ignore[attr-defined]

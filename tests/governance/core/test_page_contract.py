@@ -62,6 +62,7 @@ PUBLIC_PAGES = {
     "accounts:login": "the login form itself",
     "accounts:logout": "logging out asks for no login (Django's logout takes POST only)",
     "reports:verify": "anyone holding one of our documents may check that we issued it",
+    "core:favicon": "browsers fetch the site icon before anyone logs in",
 }
 
 # Pages whose POST changes no record; whoever may open them may post to them.

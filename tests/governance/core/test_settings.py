@@ -5,10 +5,60 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[3]
-STRONG_KEY = "k3y-" + "abcdefghij0123456789ABCDEFGHIJ" * 2
+# Made once with secrets.token_urlsafe(48); a fixed value keeps the runs reproducible.
+STRONG_KEY = "tq3V8pZxR0b7LwYc2NfK9sHjD4mE6uAgQ1iOyT5rBnXvCk_-aWlMe8Fd0GhJs7Pz"
+
+
+def _signing_pair(folder: Path) -> dict[str, str]:
+    """A key and self-signed certificate that the reports start-up check accepts."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Example report signing")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    key_path, cert_path = folder / "key.pem", folder / "cert.pem"
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return {"REPORT_SIGNING_KEY": str(key_path), "REPORT_SIGNING_CERT": str(cert_path)}
+
+
+def _production(tmp_path: Path, **overrides: str) -> dict[str, str]:
+    """A complete production configuration; tests take one piece away or spoil it."""
+    env = {
+        "DJANGO_ENV": "production",
+        "DJANGO_SECRET_KEY": STRONG_KEY,
+        "DJANGO_ALLOWED_HOSTS": "governance.example.com",
+        "SITE_URL": "https://governance.example.com",
+        "GOVERNANCE_VAR_DIR": str(tmp_path),
+        **_signing_pair(tmp_path),
+        **overrides,
+    }
+    return {name: value for name, value in env.items() if value is not None}
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -24,17 +74,58 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_production_settings_pass_the_deployment_checklist_without_warnings(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **_production(tmp_path))
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("django-insecure-" + STRONG_KEY, "starts with 'django-insecure-'"),
+        ("a" * 50, "different characters"),
+        ("abcdefghijklmnopqrstuvwxyz" * 2, "repeats itself"),
+        (STRONG_KEY[:40], "is 40 characters long"),
+    ],
+)
+def test_production_refuses_a_weak_secret_key(tmp_path, key, reason) -> None:  # type: ignore[no-untyped-def]
+    result = _manage("check", **_production(tmp_path, DJANGO_SECRET_KEY=key))
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr and reason in result.stderr
+
+
+def test_production_refuses_to_start_without_a_report_signing_key(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = _production(tmp_path)
+    del env["REPORT_SIGNING_KEY"]
+    result = _manage("check", "--deploy", **env)
+    assert result.returncode != 0
+    assert "REPORT_SIGNING_KEY and REPORT_SIGNING_CERT must be set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("site_url", "reason"),
+    [
+        ("http://127.0.0.1:8000", "points to this machine (127.0.0.1)"),
+        ("http://localhost:8000", "points to this machine (localhost)"),
+        ("https://[::1]/", "points to this machine (::1)"),
+        ("", "must be an absolute http(s) URL"),
+        ("governance.example.com", "must be an absolute http(s) URL"),
+    ],
+)
+def test_production_refuses_a_site_url_readers_cannot_reach(tmp_path, site_url, reason) -> None:  # type: ignore[no-untyped-def]
+    result = _manage("check", "--deploy", **_production(tmp_path, SITE_URL=site_url))
+    assert result.returncode != 0
+    assert "SITE_URL" in result.stderr and reason in result.stderr
+
+
+def test_development_keeps_the_loopback_site_url_and_needs_no_signing_key(tmp_path) -> None:  # type: ignore[no-untyped-def]
     result = _manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        DJANGO_ENV="production",
-        DJANGO_SECRET_KEY=STRONG_KEY,
-        DJANGO_ALLOWED_HOSTS="governance.example.com",
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.SITE_URL)",
         GOVERNANCE_VAR_DIR=str(tmp_path),
     )
-    assert result.returncode == 0, result.stderr + result.stdout
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8000"
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from governance.accounts.roles import Role
+from governance.inventory.forms import MetricsField
 from governance.inventory.models import AISystem, Deployment
 from governance.ledger.models import LedgerEvent
 from tests.factories import (
@@ -185,3 +187,8 @@ def test_deployment_pages_have_constant_query_counts(client, django_assert_max_n
     # The overview tab also shows the gate's verdict and the checklist (dashboard panels).
     with django_assert_max_num_queries(22):
         client.get(reverse("inventory:deployment_detail", args=[first.pk]))
+
+
+def test_metrics_nested_thousands_deep_get_a_form_error_not_a_crash() -> None:
+    with pytest.raises(ValidationError, match="Line 2: write 'name = number'"):
+        MetricsField().clean("auc = 0.9\nf1 = " + "[" * 2000 + "]" * 2000)
