@@ -11,7 +11,17 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["ledger", "risk", "gate", "bias", "liability", "reports", "seed_large", "pages"]
+ORDER = [
+    "ledger",
+    "risk",
+    "gate",
+    "bias",
+    "liability",
+    "reports",
+    "seed_large",
+    "pages",
+    "findings",
+]
 
 
 def main() -> int:

@@ -88,7 +88,9 @@ INSTALLED_APPS = [
     "governance.liability",
     "governance.approvals",
     "governance.monitoring",
+    "governance.notifications",
     "governance.dashboard",
+    "governance.findings",
     "audits.bias",
     "audits.reports",
 ]
@@ -123,6 +125,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "governance.core.context_processors.navigation",
+                "governance.notifications.context_processors.inbox",
             ],
         },
     },
@@ -365,6 +368,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "ledger-verify-hourly": {"task": "ledger.verify_chain", "schedule": 3600.0},
     # Re-hashes every stored evidence file: reads the whole media folder, so weekly.
     "evidence-verify-weekly": {"task": "core.verify_evidence", "schedule": 7 * 86400.0},
+    "ledger-checkpoint-hourly": {"task": "ledger.checkpoint", "schedule": 3600.0},
+    # Sign-off reminders and escalations (e-mail and in-app), and approval expiry: each
+    # notice is recorded once, so a repeated or redelivered run sends nothing twice.
+    "approvals-sla-notices-hourly": {"task": "approvals.sla_notices", "schedule": 3600.0},
+    "approvals-expiry-hourly": {"task": "approvals.expiry", "schedule": 3600.0},
+    # Rooms' "due soon / overdue" notifications (governance/notifications/sweeps.py).
+    "notifications-sweep-due-daily": {"task": "notifications.sweep_due", "schedule": 86400.0},
 }
 
 # --- monitoring ---
@@ -376,6 +386,16 @@ CELERY_BEAT_SCHEDULE["monitoring-incident-reminders"] = {
     "task": "monitoring.incident_reminders",
     "schedule": 300.0,
 }
+# --- ledger ---
+# Every signed checkpoint of the chain's head is also appended to checkpoints.jsonl here. Put
+# it where those who administer the database cannot rewrite it (another host's mount, an
+# append-only or WORM volume): it is what exposes a database whose chain was re-hashed.
+LEDGER_CHECKPOINT_DIR = env_path("LEDGER_CHECKPOINT_DIR", VAR_DIR / "ledger-checkpoints")
+# Addresses that receive a copy of each checkpoint by e-mail (none by default).
+LEDGER_CHECKPOINT_EMAIL = env_list("LEDGER_CHECKPOINT_EMAIL", [])
+# SHA-256 fingerprints of earlier signing certificates whose checkpoints stay trusted after the
+# key is replaced; the configured certificate is always trusted.
+LEDGER_TRUSTED_CERT_SHA256 = env_list("LEDGER_TRUSTED_CERT_SHA256", [])
 
 # --- bias ---
 # Largest audit CSV accepted, in bytes (default 200 MB).
@@ -458,6 +478,37 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(  # type: ignore[attr-defined
         "PartyKindEnum": "governance.liability.choices.PartyKind",
         "AIActRoleEnum": "governance.liability.choices.AIActRole",
         "AnnexIIIAreaEnum": "governance.inventory.choices.AnnexIIIArea",
+    }
+)
+
+# --- findings ---
+# Evidence files attached to findings: largest accepted size, and the media types allowed.
+FINDINGS_EVIDENCE_MAX_BYTES = env_int("FINDINGS_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
+FINDINGS_EVIDENCE_TYPES = env_list(
+    "FINDINGS_EVIDENCE_TYPES",
+    [
+        "application/pdf",
+        "text/plain",
+        "text/csv",
+        "image/png",
+        "image/jpeg",
+        "application/json",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ],
+)
+# The risk appetite: a risk-register entry whose residual score exceeds this raises a
+# finding. The default (14) matches the register's executive acceptance, needed from 15 up.
+FINDINGS_RISK_APPETITE = env_int("FINDINGS_RISK_APPETITE", 14, minimum=1)
+CELERY_BEAT_SCHEDULE["findings-expire-acceptances-hourly"] = {
+    "task": "findings.expire_acceptances",
+    "schedule": 3600.0,
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(  # type: ignore[attr-defined]
+    {
+        "FindingSeverityEnum": "governance.findings.choices.Severity",
+        "FindingStateEnum": "governance.findings.choices.FindingState",
+        "FindingSourceKindEnum": "governance.findings.choices.SourceKind",
     }
 )
 

@@ -13,7 +13,9 @@ ROOMS = (
     ("governance.liability", "liability"),
     ("governance.approvals", "approvals"),
     ("governance.monitoring", "monitoring"),
+    ("governance.notifications", "notifications"),
     ("governance.dashboard", "dashboard"),
+    ("governance.findings", "findings"),
     ("audits.bias", "bias"),
     ("audits.reports", "reports"),
 )

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.backends.signals import connection_created
 from django.test import RequestFactory
 from rest_framework.test import APIClient
 
@@ -27,6 +28,13 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
             item.add_marker(skip)
 
 
+def _allow_ledger_maintenance(sender: Any, connection: Any, **kwargs: Any) -> None:
+    from governance.ledger.append_only import set_sqlite_maintenance
+
+    if connection.vendor == "sqlite":
+        set_sqlite_maintenance(connection, allowed=True)
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings: None) -> Iterator[None]:
     from django.conf import settings
@@ -43,6 +51,10 @@ def django_db_modify_db_settings(django_db_modify_db_settings: None) -> Iterator
         # share the test database. The process id keeps concurrent runs in this tree apart.
         sqlite_file = Path(settings.VAR_DIR) / f"test-db-{os.getpid()}.sqlite3"
         db.setdefault("TEST", {})["NAME"] = str(sqlite_file)
+        # SQLite's counterpart of the session setting above: this process's connections may
+        # empty the ledger tables (see governance/ledger/append_only.py); connections opened
+        # elsewhere, a worker's included, still refuse.
+        connection_created.connect(_allow_ledger_maintenance, dispatch_uid="test_ledger_maint")
     yield
     if sqlite_file is not None:
         for suffix in ("", "-wal", "-shm", "-journal"):
@@ -52,6 +64,9 @@ def django_db_modify_db_settings(django_db_modify_db_settings: None) -> Iterator
 @pytest.fixture(autouse=True)
 def _isolated_media(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Verification reads the checkpoint log; one left by another test or by development use
+    # would not match this test's database.
+    settings.LEDGER_CHECKPOINT_DIR = tmp_path / "ledger-checkpoints"
 
 
 @pytest.fixture(autouse=True)

@@ -26,6 +26,7 @@ from audits.bias.choices import (
     DataSource,
 )
 from audits.bias.engine import ColumnMapping
+from audits.bias.findings import raise_findings_for
 from audits.bias.models import BiasAudit, BiasAuditResult
 from audits.bias.stats import CategoryFigures
 from governance.core.canonical import canonical_sha256
@@ -539,6 +540,8 @@ def bias_audit_finalize(*, audit: BiasAudit, actor: Any) -> BiasAudit:
                 ],
             },
         )
+        # Each failing category becomes a finding, committed with the finalisation.
+        raise_findings_for(locked, actor=actor)
     return locked
 
 

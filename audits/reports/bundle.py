@@ -4,6 +4,8 @@
     manifest.json.p7s      detached CMS signature of manifest.json (DER), organisation's key
     signing-certificate.pem
     README.txt             how to check the bundle (openssl) and each dossier
+    ledger/verify_ledger.py     standalone verifier of ledger slices (Python standard library)
+    ledger/checkpoints.jsonl    the ledger's signed checkpoints up to the bundle's ledger head
     dossiers/<name>/dossier.pdf, evidence.json, ledger-slice.csv
     bias-audits/<name>/summary.pdf, evidence.json
 
@@ -19,6 +21,7 @@ import io
 import json
 import logging
 import zipfile
+from pathlib import Path
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -44,10 +47,12 @@ from audits.reports.services import (
 from audits.reports.services.jobs import worker_identity
 from audits.reports.signing import SigningNotConfigured, sign_detached, signing_material
 from audits.reports.snapshot import EVIDENCE_NAME
-from governance.core.canonical import format_timestamp
+from governance.core.canonical import canonical_json, format_timestamp
 from governance.core.errors import DomainError
 from governance.inventory.models import Deployment
-from governance.ledger.models import GENESIS_HASH, LedgerHead
+from governance.ledger import standalone_verifier
+from governance.ledger.checkpoints import record
+from governance.ledger.models import GENESIS_HASH, LedgerCheckpoint, LedgerHead
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +84,16 @@ Issued by {organisation} on {generated_at}.
    ledger-slice.csv as attachments. Each bias-audits/*/summary.pdf (the NYC LL144 §5-303
    summary of a final audit covering a deployment in this bundle) is signed the same way
    and carries its evidence.json. Upload any of them at {verify_url} or give its SHA-256.
+
+4. Check each ledger slice with the enclosed verifier (Python 3.8 or newer, nothing else):
+
+   python3 ledger/verify_ledger.py dossiers/<name>/ledger-slice.csv \\
+       --checkpoints ledger/checkpoints.jsonl --openssl-dir checkpoint-check
+
+   It re-hashes every event, checks the links between consecutive events, compares the
+   slice with each of the organisation's signed checkpoints that falls on one of its
+   events, and prints the OpenSSL commands that check those checkpoints' signatures.
+   The start of verify_ledger.py says how an event's hash is computed.
 """
 
 
@@ -163,6 +178,16 @@ def _zip(files: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
+def _ledger_files(head_seq: int) -> dict[str, bytes]:
+    """The standalone verifier and the checkpoints it compares the slices with."""
+    checkpoints = LedgerCheckpoint.objects.filter(seq__lte=head_seq).order_by("seq")
+    lines = "".join(canonical_json(record(c)) + "\n" for c in checkpoints.iterator())
+    return {
+        "ledger/verify_ledger.py": Path(standalone_verifier.__file__).read_bytes(),
+        "ledger/checkpoints.jsonl": lines.encode(),
+    }
+
+
 def _manifest(export: Export, files: dict[str, bytes], head: tuple[int, str]) -> bytes:
     document = {
         "format": "model-governance/export-manifest@1",
@@ -217,6 +242,7 @@ def build(export: Export, worker: str) -> ExportOutcome:
     step(90, "signing the manifest")
     head_row = LedgerHead.objects.filter(pk=1).first()
     head = (head_row.seq, head_row.hash) if head_row else (0, GENESIS_HASH)
+    files.update(_ledger_files(head[0]))
     manifest = _manifest(export, files, head)
     readme = README.format(
         export_id=export.pk,

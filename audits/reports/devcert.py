@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from audits.reports.signing import DEV_CERT_NAME, DEV_KEY_NAME, DEVELOPMENT_MARK
+from governance.core.signing_key import DEV_CERT_NAME, DEV_KEY_NAME, DEVELOPMENT_MARK
 
 
 def create_development_pair(folder: Path, organisation: str, *, days: int = 3650) -> Path:

@@ -1,11 +1,8 @@
 """The organisation's signature: PAdES on every PDF, detached CMS on every export manifest.
 
-The key and certificate come from the environment (`REPORT_SIGNING_KEY`,
-`REPORT_SIGNING_CERT`, optional `REPORT_SIGNING_PASSPHRASE`), each either PEM text or the path
-of a PEM file. Outside production a self-signed development pair under var/signing/ is used
-when nothing is configured (`manage.py ensure_signing_certificate` creates it). Production
-refuses both the fallback and a development certificate, so a real deployment can never
-issue reports signed by a throw-away key.
+The key and certificate are the organisation's (governance.core.signing_key reads them from
+`REPORT_SIGNING_KEY`, `REPORT_SIGNING_CERT` and `REPORT_SIGNING_PASSPHRASE`, with the
+development pair under var/signing/ outside production); this module hands them to pyHanko.
 """
 
 from __future__ import annotations
@@ -17,16 +14,15 @@ import io
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO, Any, TypeVar
 
+from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
-from cryptography.hazmat.primitives.serialization import load_der_private_key
 from django.conf import settings
-from pyhanko.keys import load_certs_from_pemder_data, load_private_key_from_pemder_data
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
@@ -37,16 +33,15 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+# Re-exported: the rest of the reports room names them through this module.
+from governance.core.signing_key import DEV_CERT_NAME as DEV_CERT_NAME
+from governance.core.signing_key import DEV_KEY_NAME as DEV_KEY_NAME
+from governance.core.signing_key import DEVELOPMENT_MARK as DEVELOPMENT_MARK
+from governance.core.signing_key import OrganisationKey, organisation_key
+from governance.core.signing_key import SigningNotConfigured as SigningNotConfigured
+
 T = TypeVar("T")
 SIGNATURE_FIELD = "OrganisationSignature"
-# Marks the self-signed pair that `ensure_signing_certificate` makes; production refuses it.
-DEVELOPMENT_MARK = "Development only - not for production"
-DEV_KEY_NAME = "report-signing-key.pem"
-DEV_CERT_NAME = "report-signing-cert.pem"
-
-
-class SigningNotConfigured(Exception):
-    """No usable signing key: the message says what to set."""
 
 
 @dataclass(frozen=True)
@@ -63,41 +58,6 @@ class SigningMaterial:
     @property
     def subject(self) -> str:
         return str(self.certificate.subject.human_friendly)
-
-
-def _pem(value: str, what: str) -> bytes:
-    if value.lstrip().startswith("-----BEGIN"):
-        return value.encode()
-    path = Path(value).expanduser()
-    if not path.is_file():
-        raise SigningNotConfigured(f"{what} points to {value!r}, which is not a readable file.")
-    return path.read_bytes()
-
-
-def _configured_sources() -> tuple[bytes, bytes, bool]:
-    key, cert = settings.REPORT_SIGNING_KEY, settings.REPORT_SIGNING_CERT
-    if key or cert:
-        if not (key and cert):
-            raise SigningNotConfigured(
-                "Set both REPORT_SIGNING_KEY and REPORT_SIGNING_CERT (PEM text or file paths)."
-            )
-        return _pem(key, "REPORT_SIGNING_KEY"), _pem(cert, "REPORT_SIGNING_CERT"), False
-    if settings.PRODUCTION:
-        raise SigningNotConfigured(
-            "Reports cannot be signed: set REPORT_SIGNING_KEY and REPORT_SIGNING_CERT. "
-            "Production never uses the development certificate."
-        )
-    folder = Path(settings.REPORT_DEV_SIGNING_DIR)
-    key_path, cert_path = folder / DEV_KEY_NAME, folder / DEV_CERT_NAME
-    if not (key_path.is_file() and cert_path.is_file()):
-        raise SigningNotConfigured(
-            "No signing certificate: run `manage.py ensure_signing_certificate` or set "
-            "REPORT_SIGNING_KEY and REPORT_SIGNING_CERT."
-        )
-    return key_path.read_bytes(), cert_path.read_bytes(), True
-
-
-_cache: dict[tuple[bytes, bytes, str], SigningMaterial] = {}
 
 
 class _OrganisationSigner(signers.SimpleSigner):
@@ -118,42 +78,42 @@ class _OrganisationSigner(signers.SimpleSigner):
         return bytes(super().sign_raw(data, digest_algorithm))
 
 
-def _load(key_pem: bytes, cert_pem: bytes, passphrase: str, dev: bool) -> SigningMaterial:
-    try:
-        # The first certificate is the signer's; any that follow are its chain.
-        certificate, *chain = list(load_certs_from_pemder_data(cert_pem))
-        key = load_private_key_from_pemder_data(key_pem, passphrase.encode() or None)
-        key_object = load_der_private_key(key.dump(), password=None)
-    except Exception as exc:
-        raise SigningNotConfigured(f"The signing key or certificate cannot be read: {exc}") from exc
+def _asn1(certificate: Any) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
+
+
+def _material(key: OrganisationKey) -> SigningMaterial:
+    private_der = key.private_key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    certificate = _asn1(key.certificate)
     return SigningMaterial(
         signer=_OrganisationSigner(
-            key_object=key_object,
+            key_object=key.private_key,
             signing_cert=certificate,
-            signing_key=key,
-            cert_registry=SimpleCertificateStore.from_certs(chain),
+            signing_key=asn1_keys.PrivateKeyInfo.load(private_der),
+            cert_registry=SimpleCertificateStore.from_certs([_asn1(c) for c in key.chain]),
         ),
         certificate=certificate,
-        certificate_pem=cert_pem,
-        is_development=dev or DEVELOPMENT_MARK in certificate.subject.human_friendly,
+        certificate_pem=key.certificate_pem,
+        is_development=key.is_development,
     )
 
 
+_cache: dict[int, tuple[OrganisationKey, SigningMaterial]] = {}
+
+
 def signing_material() -> SigningMaterial:
-    """The configured key and certificate, loaded once per process and configuration."""
-    key_pem, cert_pem, from_dev_folder = _configured_sources()
-    passphrase = settings.REPORT_SIGNING_PASSPHRASE
-    cache_key = (key_pem, cert_pem, passphrase)
-    material = _cache.get(cache_key)
-    if material is None:
-        material = _load(key_pem, cert_pem, passphrase, from_dev_folder)
+    """The configured key and certificate as pyHanko signs with them, built once per key."""
+    key = organisation_key()
+    cached = _cache.get(id(key))
+    if cached is None or cached[0] is not key:
+        cached = (key, _material(key))
         _cache.clear()
-        _cache[cache_key] = material
-    if material.is_development and settings.PRODUCTION:
-        raise SigningNotConfigured(
-            "The configured certificate is a development certificate; production refuses it."
-        )
-    return material
+        _cache[id(key)] = cached
+    return cached[1]
 
 
 def _outside_event_loop(fn: Callable[[], T]) -> T:

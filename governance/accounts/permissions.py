@@ -42,10 +42,23 @@ class Perm(StrEnum):
     OBSERVATIONS_WRITE = "monitoring.observations_write"
     INCIDENT_REPORT = "monitoring.incident_report"
     INCIDENT_MANAGE = "monitoring.incident_manage"
+    # Findings. Owners work on their own findings whatever their role (an object rule in the
+    # findings services); FINDING_MANAGE works on anyone's.
+    FINDING_CREATE = "findings.create"
+    FINDING_WORK = "findings.work"
+    FINDING_MANAGE = "findings.manage"
+    FINDING_VERIFY = "findings.verify"
+    FINDING_ACCEPT_RISK = "findings.accept_risk"
 
 
 # Anyone who signs may also report an incident they see: reporting must never wait for a role.
-_SIGNERS = {Perm.VIEW, Perm.APPROVAL_SIGN, Perm.REPORT_REQUEST, Perm.INCIDENT_REPORT}
+_SIGNERS = {
+    Perm.VIEW,
+    Perm.APPROVAL_SIGN,
+    Perm.REPORT_REQUEST,
+    Perm.FINDING_WORK,
+    Perm.INCIDENT_REPORT,
+}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.REQUESTER: frozenset(
@@ -62,9 +75,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.MONITORING_PLAN_EDIT,
             Perm.OBSERVATIONS_WRITE,
             Perm.INCIDENT_REPORT,
+            Perm.FINDING_CREATE,
+            Perm.FINDING_WORK,
         }
     ),
-    Role.REVIEWER: frozenset(_SIGNERS | {Perm.RISK_REGISTER_EDIT}),
+    Role.REVIEWER: frozenset(
+        _SIGNERS | {Perm.RISK_REGISTER_EDIT, Perm.FINDING_CREATE, Perm.FINDING_VERIFY}
+    ),
     Role.COMPLIANCE_OFFICER: frozenset(
         _SIGNERS
         | {
@@ -76,10 +93,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.LEDGER_VERIFY,
             Perm.MONITORING_PLAN_EDIT,
             Perm.INCIDENT_MANAGE,
+            Perm.FINDING_CREATE,
+            Perm.FINDING_MANAGE,
+            Perm.FINDING_VERIFY,
+            Perm.FINDING_ACCEPT_RISK,
         }
     ),
-    Role.LEGAL: frozenset(_SIGNERS | {Perm.LIABILITY_EDIT}),
-    Role.EXECUTIVE: frozenset(_SIGNERS | {Perm.RISK_ACCEPT_HIGH}),
+    Role.LEGAL: frozenset(_SIGNERS | {Perm.LIABILITY_EDIT, Perm.FINDING_CREATE}),
+    Role.EXECUTIVE: frozenset(_SIGNERS | {Perm.RISK_ACCEPT_HIGH, Perm.FINDING_ACCEPT_RISK}),
     # Auditors read everything and change nothing.
     Role.AUDITOR: frozenset({Perm.VIEW}),
     Role.ADMIN: frozenset(Perm),

@@ -378,6 +378,13 @@ class PolicySerializer(serializers.ModelSerializer):
     created_by = serializers.CharField(
         source="created_by.username", read_only=True, allow_null=True
     )
+    blocking_finding_severities = serializers.ListField(
+        child=serializers.ChoiceField(choices=("low", "medium", "high", "critical")),
+        required=False,
+        allow_empty=True,
+        help_text="Severities of open findings that close the gate; defaults to the previous "
+        "version's",
+    )
 
     class Meta:
         model = ApprovalPolicy
@@ -387,6 +394,7 @@ class PolicySerializer(serializers.ModelSerializer):
             "version",
             "is_current",
             "recertification_months",
+            "blocking_finding_severities",
             "notes",
             "stages",
             "created_by",
@@ -422,6 +430,7 @@ class PolicyViewSet(
             recertification_months=data["recertification_months"],
             notes=data.get("notes", ""),
             actor=self.request.user,
+            blocking_finding_severities=data.get("blocking_finding_severities"),
         )
 
 

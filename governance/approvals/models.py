@@ -20,6 +20,11 @@ class ApprovalPolicy(BaseModel):
     version = models.PositiveIntegerField()
     is_current = models.BooleanField(default=True)
     recertification_months = models.PositiveSmallIntegerField()
+    blocking_finding_severities = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Severities of open findings that close the deployment gate in this tier",
+    )
     notes = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -20,6 +20,7 @@ NAVIGATION: list[tuple[str, str, Perm]] = [
     ("Risk", "risk:portfolio", Perm.VIEW),
     ("My queue", "approvals:queue", Perm.APPROVAL_SIGN),
     ("Bias audits", "bias:audit_list", Perm.VIEW),
+    ("Findings", "findings:list", Perm.VIEW),
     ("Accountability", "liability:matrix", Perm.VIEW),
     ("Reports", "reports:report_list", Perm.VIEW),
     ("Incidents", "monitoring:incident_list", Perm.VIEW),

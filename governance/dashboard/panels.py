@@ -71,6 +71,32 @@ def overview_panels(user: Any) -> list[OverviewPanel]:
     return panels
 
 
+# --- Panels of the role homes --------------------------------------------------------------
+#
+# What a person must act on, shown on the reviewer's and the requester's homes (the overview
+# shows the overview panels). `source(user)` returns the panel, or None when there is nothing
+# for that person to do.
+
+_home_panels: dict[str, tuple[int, PanelSource]] = {}
+
+
+def register_home_panel(name: str, *, order: int = 50) -> Callable[[PanelSource], PanelSource]:
+    def decorator(source: PanelSource) -> PanelSource:
+        _home_panels[name] = (order, source)
+        return source
+
+    return decorator
+
+
+def home_panels(user: Any) -> list[OverviewPanel]:
+    panels = []
+    for _, source in sorted(_home_panels.values(), key=lambda entry: entry[0]):
+        panel = source(user)
+        if panel is not None:
+            panels.append(panel)
+    return panels
+
+
 # --- Bulk facts for the gate, and checklist items ----------------------------------------
 
 FactsSource = Callable[[Sequence[Any]], Mapping[Any, Any]]

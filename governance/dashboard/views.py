@@ -21,7 +21,7 @@ from governance.approvals import selectors as approvals
 from governance.core.views import list_page
 from governance.dashboard import selectors
 from governance.dashboard.filters import GateDecisionFilter, PeopleFilter, PortfolioFilter
-from governance.dashboard.panels import overview_panels
+from governance.dashboard.panels import home_panels, overview_panels
 from governance.dashboard.search import MAX_QUERY_LENGTH, search
 from governance.dashboard.standing import standings_for
 from governance.inventory.choices import DeploymentStatus
@@ -172,6 +172,7 @@ def reviewer_home(request: HttpRequest) -> HttpResponse:
                 f"{urlencode({'person': str(user.pk), 'raci': Raci.ACCOUNTABLE.value})}"
             ),
             "offers": list(liability.inbox_for(user)[:10]),
+            "panels": home_panels(user),
         },
     )
 
@@ -196,6 +197,7 @@ def requester_home(request: HttpRequest) -> HttpResponse:
             "standings": standings_for(list(page.object_list)),
             "all_url": _portfolio_url(registered_by=user.get_username(), live="yes"),
             "offers": list(liability.inbox_for(user)[:10]),
+            "panels": home_panels(user),
         },
     )
 

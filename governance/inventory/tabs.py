@@ -17,6 +17,7 @@ DEPLOYMENT_TABS: list[tuple[str, str, str]] = [
     ("risk", "Risk", "risk:deployment_risk"),
     ("approvals", "Approvals", "approvals:deployment_approvals"),
     ("bias", "Bias audits", "bias:deployment_audits"),
+    ("findings", "Findings", "findings:deployment_findings"),
     ("accountability", "Accountability", "liability:deployment_accountability"),
     ("monitoring", "Monitoring", "monitoring:deployment_monitoring"),
     ("reports", "Reports", "reports:deployment_reports"),

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from governance.core.admin import ReadOnlyAdmin
-from governance.ledger.models import LedgerCheck, LedgerEvent, LedgerHead
+from governance.ledger.models import LedgerCheck, LedgerCheckpoint, LedgerEvent, LedgerHead
 
 
 @admin.register(LedgerEvent)
@@ -22,3 +22,8 @@ class LedgerHeadAdmin(ReadOnlyAdmin):
 @admin.register(LedgerCheck)
 class LedgerCheckAdmin(ReadOnlyAdmin):
     list_display = ("checked_at", "ok", "event_count", "first_bad_seq", "seconds")
+
+
+@admin.register(LedgerCheckpoint)
+class LedgerCheckpointAdmin(ReadOnlyAdmin):
+    list_display = ("seq", "ts", "head_hash", "algorithm", "certificate_sha256")

@@ -96,3 +96,40 @@ class LedgerCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{'intact' if self.ok else 'BROKEN'} at {self.checked_at:%Y-%m-%d %H:%M}"
+
+
+class LedgerCheckpoint(models.Model):
+    """The organisation's signature over the chain's head at one moment.
+
+    Re-hashing every event after an edited one yields a chain that checks out on its own; a
+    checkpoint signed before the edit does not match it. The same record is also appended to
+    a log file outside the database (and optionally e-mailed), so deleting rows here is seen.
+    The signature covers the canonical JSON of {head_hash, seq, ts} (checkpoints.payload).
+    """
+
+    seq = models.BigIntegerField(primary_key=True)
+    head_hash = models.CharField(max_length=64)
+    ts = models.DateTimeField()
+    algorithm = models.CharField(max_length=32)
+    signature = models.TextField(help_text="Base64 of the raw signature")
+    certificate_sha256 = models.CharField(max_length=64)
+    certificate = models.TextField(help_text="PEM of the signing certificate")
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("seq",)
+        constraints = [
+            models.CheckConstraint(condition=models.Q(seq__gte=1), name="checkpoint_seq_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"checkpoint #{self.seq}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ImmutableRecordError("ledger checkpoints are never updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ImmutableRecordError("ledger checkpoints are never deleted")

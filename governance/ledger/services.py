@@ -110,15 +110,16 @@ def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, di
 
 
 def ledger_check_record() -> Any:
-    """Verify the chain and keep the outcome, so the status page shows when it was last intact.
+    """Verify the chain (and its checkpoints) and keep the outcome, so the status page shows
+    when it was last intact.
 
     The check is an operational record rather than a ledger event: writing to the chain
     every hour to say the chain is fine would only add noise to the evidence.
     """
     from governance.ledger.models import LedgerCheck
-    from governance.ledger.verify import verify_chain
+    from governance.ledger.verify_checkpoints import verify_ledger
 
-    result = verify_chain()
+    result = verify_ledger()
     return LedgerCheck.objects.create(
         ok=result.ok,
         event_count=result.event_count,

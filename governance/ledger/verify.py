@@ -8,8 +8,8 @@ ahead) and the previous hash are held. Timestamps are formatted by the database 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connections
@@ -35,6 +35,8 @@ class VerifyResult:
     first_bad_seq: int | None
     message: str
     seconds: float
+    # The chain's hash at each watched sequence number it reached intact (for checkpoints).
+    hashes_at: dict[int, str] = field(default_factory=dict)
 
 
 def _sqlite_ts(raw: str) -> str:
@@ -69,14 +71,18 @@ def _head(using: str) -> tuple[int, str] | None:
 
 
 def verify_chain(
-    using: str = "default", progress: Callable[[int], None] | None = None
+    using: str = "default",
+    progress: Callable[[int], None] | None = None,
+    watch: Collection[int] = frozenset(),
 ) -> VerifyResult:
     started = time.perf_counter()
     expected_seq = 1
     prev = GENESIS_HASH
+    hashes_at: dict[int, str] = {}
 
     def result(ok: bool, bad: int | None, message: str) -> VerifyResult:
-        return VerifyResult(ok, expected_seq - 1, prev, bad, message, time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        return VerifyResult(ok, expected_seq - 1, prev, bad, message, seconds, hashes_at)
 
     # Outside a transaction the next page is read while this one is hashed; inside one (a
     # caller's uncommitted rows) another connection would not see them, so pages come inline.
@@ -110,6 +116,8 @@ def verify_chain(
                     False, seq, f"event {seq} was altered: its hash does not match its content"
                 )
             prev = digest
+            if seq in watch:
+                hashes_at[seq] = digest
             expected_seq += 1
         if progress is not None:
             progress(expected_seq - 1)

@@ -75,17 +75,17 @@ def metric_chart_svg(
             f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end" '
             f'fill="{COLOURS["axis"]}" aria-label="{label}">{_fmt(value)}</text>'
         )
-    for name, value, dash in (
+    for name, line, dash in (
         ("warning", warning, ' stroke-dasharray="6 4"'),
         ("breach", breach, ""),
     ):
-        if value is None:
+        if line is None:
             continue
         parts.append(
-            f'<line x1="{LEFT}" y1="{y(value):.1f}" x2="{WIDTH - RIGHT}" y2="{y(value):.1f}" '
+            f'<line x1="{LEFT}" y1="{y(line):.1f}" x2="{WIDTH - RIGHT}" y2="{y(line):.1f}" '
             f'stroke="{COLOURS[name]}"{dash}/>'
-            f'<text x="{WIDTH - RIGHT}" y="{y(value) - 4:.1f}" text-anchor="end" '
-            f'fill="{COLOURS[name]}">{name} {_fmt(value)}</text>'
+            f'<text x="{WIDTH - RIGHT}" y="{y(line) - 4:.1f}" text-anchor="end" '
+            f'fill="{COLOURS[name]}">{name} {_fmt(line)}</text>'
         )
     path = " ".join(f"{x(t):.1f},{y(v):.1f}" for t, v in points)
     parts.append(

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from audits.reports.sections import Section, SnapshotContext
+from audits.reports.sections.ledger import CSV_NAME
 from audits.reports.signing import signing_material
 
 
@@ -19,6 +20,8 @@ def build(ctx: SnapshotContext) -> dict[str, Any]:
         "verify_url": settings.SITE_URL + reverse("reports:verify"),
         "offline_command": "python manage.py verify_report <file.pdf>",
         "ledger_head": {"seq": ctx.head_seq, "hash": ctx.head_hash},
+        # Sections before this one attached the slice (dossiers, the portfolio) or did not.
+        "ledger_slice": CSV_NAME if CSV_NAME in ctx.attachments else None,
         "signing_certificate": {
             "subject": material.subject,
             "sha256": material.certificate_sha256,

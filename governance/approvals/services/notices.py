@@ -1,4 +1,9 @@
-"""SLA reminders, escalations and expiry notices (beat jobs; each sent at most once)."""
+"""SLA reminders, escalations and expiry notices (beat jobs; each sent at most once).
+
+Each notice goes out twice from the same place, by e-mail and into the recipients' in-app
+inboxes, in the transaction that records it: the two always say the same thing to the same
+people, and a notice already recorded sends neither again.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +21,17 @@ from governance.approvals.models import ApprovalNotice, ApprovalRequest, Request
 from governance.approvals.selectors import eligible_signers
 from governance.approvals.services.signoffs import current_stage
 from governance.ledger.services import ledger_append
+from governance.notifications.models import NotificationKind
+from governance.notifications.services import notifications_create
 
 EXPIRY_NOTICE_DAYS = 30
+
+# The in-app kind of each notice.
+INBOX_KINDS = {
+    ApprovalNotice.Kind.REMINDER: NotificationKind.SIGNOFF_DUE,
+    ApprovalNotice.Kind.ESCALATION: NotificationKind.SIGNOFF_OVERDUE,
+    ApprovalNotice.Kind.EXPIRY_NOTICE: NotificationKind.APPROVAL_EXPIRING,
+}
 
 
 def _link(request: ApprovalRequest) -> str:
@@ -46,6 +60,15 @@ def _notify_once(
                 subject=request,
                 deployment_id=request.deployment_id,
                 data={"stage": stage_order, "recipients": addresses, "subject": subject},
+            )
+            notifications_create(
+                recipients=recipients,
+                kind=INBOX_KINDS[ApprovalNotice.Kind(kind)],
+                title=subject,
+                link=reverse("approvals:request_detail", args=[request.pk]),
+                subject=request,
+                deployment=request.deployment_id,
+                dedup_key=f"approval:{request.pk}:stage:{stage_order}:{kind}",
             )
             messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [a]) for a in addresses]
             transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))

@@ -6,11 +6,15 @@ from typing import Any
 from django.db import transaction
 
 from governance.accounts.roles import Role
+from governance.approvals.defaults import BLOCKING_FINDING_SEVERITIES
 from governance.approvals.models import POLICY_TIERS, ApprovalPolicy, PolicyStage
 from governance.core.errors import InvalidInput
 from governance.core.services import validated_save
 from governance.ledger.services import ledger_append
 
+# The severities a finding can have (the findings room's vocabulary, kept as plain values so
+# approvals does not depend on it).
+FINDING_SEVERITIES = ("low", "medium", "high", "critical")
 STAGE_KEYS = ("name", "required_role", "quorum", "sla_hours", "escalation_role")
 
 
@@ -49,14 +53,26 @@ def policy_create_version(
     recertification_months: int,
     actor: Any,
     notes: str = "",
+    blocking_finding_severities: Sequence[str] | None = None,
 ) -> ApprovalPolicy:
-    """Make a new current version of a tier's policy; open requests keep their version."""
+    """Make a new current version of a tier's policy; open requests keep their version.
+
+    `blocking_finding_severities` (which open findings close the gate) carries over from the
+    previous version when not given, or from the shipped default of the tier.
+    """
     if tier not in dict(POLICY_TIERS):
         raise InvalidInput(
             "Policies exist for tiers I to IV; blocked deployments cannot be approved.",
             fields={"tier": "unknown"},
         )
     cleaned = _clean_stages(stages)
+    if blocking_finding_severities is not None:
+        unknown = sorted(set(blocking_finding_severities) - set(FINDING_SEVERITIES))
+        if unknown:
+            raise InvalidInput(
+                f"Unknown finding severities: {', '.join(unknown)}.",
+                fields={"blocking_finding_severities": "unknown"},
+            )
     with transaction.atomic():
         previous = (
             ApprovalPolicy.objects.select_for_update().filter(tier=tier, is_current=True).first()
@@ -64,8 +80,15 @@ def policy_create_version(
         latest = ApprovalPolicy.objects.filter(tier=tier).order_by("-version").first()
         if previous is not None:
             ApprovalPolicy.objects.filter(pk=previous.pk).update(is_current=False)
+        if blocking_finding_severities is None:
+            blocking_finding_severities = (
+                previous.blocking_finding_severities
+                if previous is not None
+                else BLOCKING_FINDING_SEVERITIES[tier]
+            )
         policy = ApprovalPolicy(
             tier=tier,
+            blocking_finding_severities=sorted(set(blocking_finding_severities)),
             version=(latest.version + 1) if latest else 1,
             recertification_months=recertification_months,
             notes=notes,
@@ -84,6 +107,7 @@ def policy_create_version(
                 "version": policy.version,
                 "recertification_months": recertification_months,
                 "stages": cleaned,
+                "blocking_finding_severities": policy.blocking_finding_severities,
                 "replaces": str(previous.pk) if previous else None,
             },
         )

@@ -21,6 +21,10 @@ from governance.approvals.models import (
     ApprovalRequest,
     RequestStatus,
 )
+from governance.approvals.services.inbox import (
+    notify_stage_signers,
+    settle_signature_notifications,
+)
 from governance.core.errors import Conflict, PermissionRefused, TransitionNotAllowed
 from governance.inventory.choices import DeploymentStatus
 from governance.inventory.models import Deployment
@@ -239,6 +243,9 @@ def approval_request_create(
                 "reason": reason,
             },
         )
+        stage = request.policy.stages.filter(order=request.current_stage).first()
+        if stage is not None:
+            notify_stage_signers(request, stage)
     return request
 
 
@@ -264,6 +271,7 @@ def approval_request_withdraw(
             deployment_id=locked.deployment_id,
             data={"reason": locked.closed_reason},
         )
+        settle_signature_notifications(locked)
     return locked
 
 
@@ -291,6 +299,7 @@ def approvals_invalidate(*, deployment: Deployment, cause: str, actor: Any) -> i
                 deployment_id=deployment.pk,
                 data={"cause": cause, "was": before, "dossier_hash": request.dossier_hash},
             )
+            settle_signature_notifications(request)
         if requests:
             fresh = Deployment.objects.select_for_update().get(pk=deployment.pk)
             _return_deployment_to_draft(fresh, actor, f"approval invalidated: {cause}")

@@ -18,6 +18,10 @@ from governance.approvals.models import (
     SignOff,
     StageCompletion,
 )
+from governance.approvals.services.inbox import (
+    notify_stage_signers,
+    settle_signature_notifications,
+)
 from governance.approvals.services.requests import _move, _return_deployment_to_draft
 from governance.core.canonical import canonical_sha256
 from governance.core.dates import add_months
@@ -100,11 +104,16 @@ def _complete_stage_or_request(request: ApprovalRequest, stage: PolicyStage, act
         deployment_id=request.deployment_id,
         data={"stage": stage.order, "name": stage.name, "quorum": stage.quorum},
     )
+    # The completed stage waits for nobody now: its reminders leave every signer's inbox.
+    settle_signature_notifications(request)
     last = max(s.order for s in request.policy.stages.all())
     if stage.order < last:
         request.current_stage = stage.order + 1
         request.stage_started_at = now
         request.save(update_fields=["current_stage", "stage_started_at", "updated_at"])
+        following = current_stage(request)
+        if following is not None:
+            notify_stage_signers(request, following)
         return
     _move(request, RequestStatus.APPROVED)
     request.decided_at = now
@@ -137,6 +146,7 @@ def _close_with(request: ApprovalRequest, decision: str, actor: Any, comment: st
     request.closed_reason = comment
     request.save(update_fields=["status", "decided_at", "closed_reason", "updated_at"])
     _return_deployment_to_draft(request.deployment, actor, f"approval {status.replace('_', ' ')}")
+    settle_signature_notifications(request)
     ledger_append(
         actor=actor,
         action=f"approval_request.{status}",

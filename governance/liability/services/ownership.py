@@ -25,6 +25,12 @@ from governance.inventory.models import Deployment
 from governance.ledger.services import ledger_append, ledger_write_lock
 from governance.liability import conf
 from governance.liability.choices import ALLOWED_OFFER_TRANSITIONS, OfferStatus, OwnershipEndCause
+from governance.liability.inbox import (
+    notify_offer_answered,
+    notify_offered,
+    notify_orphaned,
+    settle_offer,
+)
 from governance.liability.models import Ownership, OwnershipOffer
 from governance.liability.notify import notify_compliance_of_orphans
 from governance.liability.signals import accountable_owner_changed
@@ -137,6 +143,7 @@ def ownership_offer_create(
             reason=reason,
             current_owner=str(current.user_id) if current else None,
         )
+        notify_offered(offer)
     return offer
 
 
@@ -159,6 +166,7 @@ def ownership_offer_decline(*, offer: OwnershipOffer, actor: User, reason: str) 
         locked = OwnershipOffer.objects.select_for_update().get(pk=offer.pk)
         _decide(locked, OfferStatus.DECLINED, actor=actor, reason=reason)
         _offer_event(locked, "ownership.declined", actor, reason=reason)
+        notify_offer_answered(locked)
     return locked
 
 
@@ -171,6 +179,7 @@ def ownership_offer_withdraw(
         locked = OwnershipOffer.objects.select_for_update().get(pk=offer.pk)
         _decide(locked, OfferStatus.WITHDRAWN, actor=actor, reason=(reason or "").strip())
         _offer_event(locked, "ownership.offer_withdrawn", actor, reason=locked.decision_reason)
+        settle_offer(locked)
     return locked
 
 
@@ -310,6 +319,8 @@ def _accept(offer: OwnershipOffer, actor: User, statement: str, owner_id: Any) -
         )
         for other in superseded:
             _offer_event(other, "ownership.offer_superseded", acceptor, by_offer=str(locked.pk))
+            settle_offer(other)
+        notify_offer_answered(locked)
         if current is not None:
             ledger_append(
                 actor=acceptor,
@@ -401,6 +412,8 @@ def ownerships_orphan_for_user(*, user: User, actor: Any, cause: str) -> list[Ow
             )
         for offer in offers:
             _offer_event(offer, "ownership.offer_lapsed", actor, reason=words)
+            settle_offer(offer)
+        notify_orphaned(open_ownerships, former_owner=user.display_name, words=words)
         for ownership in open_ownerships:
             accountable_owner_changed.send(
                 sender=Ownership,

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
+from governance.accounts.permissions import Perm, can
 from governance.accounts.roles import Role
 from governance.core.errors import Conflict, InvalidInput, PermissionRefused, TransitionNotAllowed
 from governance.core.services import apply_changes, snapshot, validated_save
+from governance.findings.choices import Severity, SourceKind
+from governance.findings.services import default_owner, finding_raise_automatic
 from governance.inventory.choices import DeploymentStatus
 from governance.inventory.models import Deployment
 from governance.ledger.services import changes, ledger_append
@@ -37,6 +41,8 @@ RISK_FIELDS = (
 # What an acceptance covers: changing any of these means the accepted risk is a different
 # risk, so it goes back to open and needs accepting again. Owner, due date and title do not.
 ACCEPTANCE_COVERS = frozenset(RISK_FIELDS) - {"owner", "due_date", "title"}
+# From this residual score up, a finding raised for exceeding the appetite is critical.
+CRITICAL_RESIDUAL_SCORE = 20
 
 
 def _scores(risk: Risk) -> dict[str, int]:
@@ -51,6 +57,35 @@ def _check_owner(owner: Any) -> None:
         raise InvalidInput(
             f"{owner} is deactivated and cannot own a risk.", fields={"owner": "deactivated"}
         )
+
+
+def above_appetite(risk: Risk) -> bool:
+    """Whether the residual score exceeds the risk appetite (settings.FINDINGS_RISK_APPETITE)."""
+    return risk.residual_likelihood * risk.residual_impact > settings.FINDINGS_RISK_APPETITE
+
+
+def _raise_finding(risk: Risk, actor: Any) -> None:
+    """A residual score above the appetite is a finding on the deployment (once per entry)."""
+    if not above_appetite(risk):
+        return
+    score = risk.residual_likelihood * risk.residual_impact
+    deployment = risk.deployment
+    owner = risk.owner if risk.owner is not None else None
+    finding_raise_automatic(
+        deployment=deployment,
+        source_kind=SourceKind.RISK_REGISTER,
+        source_ref=str(risk.pk),
+        severity=Severity.CRITICAL if score >= CRITICAL_RESIDUAL_SCORE else Severity.HIGH,
+        title=f"Residual risk {score} above appetite: {risk.title}",
+        description=(
+            f"The risk register entry “{risk.title}” has a residual score of {score} "
+            f"(likelihood {risk.residual_likelihood} × impact {risk.residual_impact}), above "
+            f"the risk appetite of {settings.FINDINGS_RISK_APPETITE}."
+        ),
+        owner=owner
+        if owner is not None and owner.is_active and can(owner, Perm.FINDING_WORK)
+        else default_owner(deployment, fallback=actor),
+    )
 
 
 def _refresh_scores(risk: Risk) -> Risk:
@@ -77,6 +112,7 @@ def risk_create(*, deployment: Deployment, actor: Any, **fields: Any) -> Risk:
         ledger_append(
             actor=actor, action="risk.created", subject=risk, deployment_id=deployment.pk, data=data
         )
+        _raise_finding(risk, actor)
     return _refresh_scores(risk)
 
 
@@ -122,6 +158,7 @@ def risk_update(*, risk: Risk, actor: Any, fields: Mapping[str, Any]) -> Risk:
                 "acceptance_lapsed": lapsed,
             },
         )
+        _raise_finding(locked, actor)
     return _refresh_scores(locked)
 
 

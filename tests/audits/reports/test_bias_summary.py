@@ -247,3 +247,11 @@ def test_a_bias_summary_of_a_finalised_audit_matches_its_stored_figures(
         assert row["impact_ratio"] == stored[row["category"]].impact_ratio
         assert row["flagged"] == stored[row["category"]].flagged
     assert "(below 0.80)" in _text(_pdf(report))  # Female: 0.2 / 0.5 = 0.4
+
+
+def test_a_bias_summary_without_a_ledger_slice_does_not_explain_one(
+    audit: Any, auditor_user: Any
+) -> None:
+    report = _generate(auditor_user, kind="bias_audit", bias_audit=str(audit.pk))
+    text = _text(_pdf(report))
+    assert "How to verify this document" in text and "verify_ledger.py" not in text

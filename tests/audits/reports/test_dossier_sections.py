@@ -271,3 +271,13 @@ def test_a_requester_who_may_no_longer_read_gets_a_failed_report_not_an_empty_on
     report.refresh_from_db()
     assert report.status == JobStatus.FAILED
     assert report.error == "The person who asked for this report may no longer read the records."
+
+
+def test_the_verification_page_says_how_the_attached_ledger_slice_is_hashed(
+    governed: Governed,
+) -> None:
+    report, text = _dossier(governed)
+    assert _section(report, "verification")["ledger_slice"] == "ledger-slice.csv"
+    assert "followed by the event's canonical JSON" in text
+    assert "action, actor_id, actor_name, data, deployment_id, seq, subject_id" in text
+    assert "verify_ledger.py" in text

@@ -67,13 +67,51 @@ def test_bundle_holds_dossiers_evidence_ledger_slices_and_a_manifest(bundle: Any
         assert f"{folder}/evidence.json" in names and f"{folder}/ledger-slice.csv" in names
 
 
+def test_bundle_ships_the_standalone_ledger_verifier_and_the_checkpoints_for_its_slices(
+    compliance: Any, deployment: Any, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    import sys
+
+    from governance.ledger.checkpoints import ledger_checkpoint_take
+
+    with django_capture_on_commit_callbacks(execute=True):
+        checkpoint = ledger_checkpoint_take()
+    assert checkpoint is not None
+    export = export_request(actor=compliance, recipient="Regulator", deployments=[deployment])
+    assert run_export(export.pk) is not None
+    export.refresh_from_db()
+    with export.file.open("rb") as handle:
+        zipfile.ZipFile(handle).extractall(tmp_path)
+    [line] = (tmp_path / "ledger" / "checkpoints.jsonl").read_text().splitlines()
+    assert json.loads(line)["signature"] == checkpoint.signature
+    [csv_path] = tmp_path.glob("dossiers/*/ledger-slice.csv")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-S",
+            "ledger/verify_ledger.py",
+            str(csv_path.relative_to(tmp_path)),
+            "--checkpoints",
+            "ledger/checkpoints.jsonl",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0 and result.stdout.startswith("OK: "), result.stdout
+    assert "1 checkpoints read" in result.stdout
+    assert "ledger/verify_ledger.py" in (tmp_path / "README.txt").read_text()
+
+
 def test_manifest_lists_every_file_with_its_sha256_and_the_ledger_head(bundle: Any) -> None:
     export, archive = bundle
     manifest_bytes = archive.read("manifest.json")
     assert hashlib.sha256(manifest_bytes).hexdigest() == export.manifest_sha256
     manifest = json.loads(manifest_bytes)
     listed = {entry["path"]: entry["sha256"] for entry in manifest["files"]}
-    expected = {n for n in archive.namelist() if n.startswith("dossiers/")}
+    expected = {n for n in archive.namelist() if n.startswith(("dossiers/", "ledger/"))}
     assert set(listed) == expected
     for path, digest in listed.items():
         assert hashlib.sha256(archive.read(path)).hexdigest() == digest

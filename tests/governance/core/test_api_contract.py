@@ -27,6 +27,7 @@ from tests.factories import (
     ReportFactory,
     user_with_roles,
 )
+from tests.factories.findings import raise_finding
 from tests.factories.liability import liability_sample_ids
 from tests.factories.risk import load_shipped
 
@@ -66,6 +67,7 @@ def _sample_ids() -> dict[str, Callable[[], Any]]:
         "risk-methodologies": lambda: load_shipped().pk,
         "reports": lambda: ReportFactory().pk,
         "exports": lambda: ExportFactory().pk,
+        "findings": lambda: raise_finding().pk,
     }
 
 
@@ -91,6 +93,8 @@ def test_schema_lists_the_inventory_endpoints() -> None:
         "/api/v1/model-versions/",
         "/api/v1/deployments/",
         "/api/v1/deployments/{id}/transition/",
+        "/api/v1/notifications/",
+        *OWN_INBOX_POSTS,
     ):
         assert expected in paths
 
@@ -105,18 +109,38 @@ def test_anonymous_requests_get_401(path: str, method: str, sample_ids: dict[str
 # POSTs that only read (checking a document against the records) are open to every reader;
 # tests/audits/reports/test_api.py proves auditors may use them.
 READ_ONLY_POSTS = {"/api/v1/reports/verify/"}
+# POSTs that change only the caller's own inbox (marking their notifications read), which
+# auditors may do too (tests/governance/notifications/test_api.py). There is no sample record
+# for them: each person sees only their own notifications, so a record made for the contract
+# is someone else's, a 404 like the unknown id the contract uses.
+OWN_INBOX_POSTS = {"/api/v1/notifications/{id}/read/", "/api/v1/notifications/read-all/"}
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("path", "method"),
-    [(p, m) for p, m in ENDPOINTS if m in WRITE_METHODS and p not in READ_ONLY_POSTS],
+    [
+        (p, m)
+        for p, m in ENDPOINTS
+        if m in WRITE_METHODS and p not in READ_ONLY_POSTS | OWN_INBOX_POSTS
+    ],
 )
 def test_auditor_writing_gets_403(path: str, method: str, sample_ids: dict[str, Any]) -> None:
     client = APIClient()
     client.force_authenticate(user_with_roles(Role.AUDITOR))
     response = getattr(client, method)(_fill(path, sample_ids), {}, format="json")
     assert response.status_code == 403, response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", sorted(OWN_INBOX_POSTS))
+def test_auditor_posting_to_their_own_inbox_is_not_refused(
+    path: str, sample_ids: dict[str, Any]
+) -> None:
+    client = APIClient()
+    client.force_authenticate(user_with_roles(Role.AUDITOR))
+    response = client.post(_fill(path, sample_ids), {}, format="json")
+    assert response.status_code in (200, 404), response.content
 
 
 @pytest.mark.django_db

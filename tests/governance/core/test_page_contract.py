@@ -45,9 +45,12 @@ from audits.reports.services import reports as report_services
 from governance.accounts.models import ApiToken, User
 from governance.accounts.services import api_token_create
 from governance.approvals.models import ApprovalRequest
+from governance.findings.models import Finding, FindingEvidence
 from governance.inventory.models import AISystem, Dataset, Deployment, ModelVersion
 from governance.liability.models import AccountabilityAssignment, Contract, OwnershipOffer, Party
 from governance.monitoring.models import Incident
+from governance.notifications.models import Notification
+from governance.notifications.services import notification_create
 from governance.risk.methodology import KIND_IMPACT
 from governance.risk.models import Methodology, Risk, RiskAssessment
 from governance.risk.services.assessments import risk_assessment_create
@@ -78,7 +81,14 @@ READ_ONLY_POSTS = {
 OWN_ACCOUNT_POSTS = {
     "accounts:token_create": {"accounts_apitoken", "ledger_ledgerevent"},
     "accounts:token_revoke": {"accounts_apitoken", "ledger_ledgerevent"},
+    # Marking one's own notifications read: inbox state, not ledgered (docs/notifications.md).
+    "notifications:mark_read": {"notifications_notification"},
+    "notifications:mark_all_read": {"notifications_notification"},
 }
+
+# Pages that open only the visitor's own records (anyone else's is a 404, like an unknown
+# id): they are visited with a record of the admin's, who crawls every post.
+OWN_RECORDS = {"notifications:mark_read": "recipient__username"}
 
 # The kind of record named by each page's path parameter. Pages are visited with one record
 # of each status of that kind, since what a page offers depends on the status.
@@ -153,6 +163,17 @@ SAMPLES: dict[str, type[models.Model]] = {
     "reports:export_detail": Export,
     "reports:export_progress": Export,
     "reports:export_download": Export,
+    "findings:detail": Finding,
+    "findings:start_remediation": Finding,
+    "findings:resolve": Finding,
+    "findings:add_evidence": Finding,
+    "findings:verify": Finding,
+    "findings:close": Finding,
+    "findings:reopen": Finding,
+    "findings:accept_risk": Finding,
+    "findings:evidence_download": FindingEvidence,
+    "findings:deployment_findings": Deployment,
+    "notifications:mark_read": Notification,
 }
 
 ROLE_USERS = ("requester", "reviewer", "compliance", "legal", "executive", "auditor", "admin")
@@ -243,9 +264,12 @@ class Visit:
         raise AssertionError(f"no record id in {self.url}")
 
 
-def _sample_ids(model: type[models.Model]) -> list[Any]:
-    """One record of each status (or the first record, for kinds without a status)."""
+def _sample_ids(model: type[models.Model], owner_field: str | None = None) -> list[Any]:
+    """One record of each status (or the first record, for kinds without a status); of the
+    admin's records only, for pages that open only the visitor's own."""
     records = model._default_manager.order_by("pk")
+    if owner_field is not None:
+        records = records.filter(**{owner_field: "admin"})
     if not any(f.name == "status" for f in model._meta.fields):
         return list(records.values_list("pk", flat=True)[:1])
     first_of: dict[str, Any] = {}
@@ -262,7 +286,7 @@ def _visits(*, turn: int | None = None) -> list[Visit]:
         if not page.params:
             visits.append(Visit(page, reverse(page.name)))
             continue
-        ids = _sample_ids(SAMPLES[page.name])
+        ids = _sample_ids(SAMPLES[page.name], OWN_RECORDS.get(page.name))
         assert ids, f"the demo portfolio has no {SAMPLES[page.name].__name__} for {page.name}"
         for pk in ids if turn is None else [ids[turn % len(ids)]]:
             visits.append(Visit(page, reverse(page.name, kwargs={page.params[0]: pk})))
@@ -333,7 +357,8 @@ class Answer:
 
 class Demo:
     """The demo portfolio, plus the records seed_demo does not make (a draft assessment, an
-    API token, a report, an export), all made through the services."""
+    API token, a report, an export, a notification of the admin's), all made through the
+    services."""
 
     def __init__(self) -> None:
         call_command("seed_demo", stdout=io.StringIO())
@@ -353,6 +378,12 @@ class Demo:
             actor=self.users["compliance"],
             recipient="Supervisory authority",
             deployments=[deployment],
+        )
+        notification_create(
+            recipient=self.users["admin"],
+            kind="generic",
+            title="The page contract's notification",
+            link="/",
         )
         self.state = _state()
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from audits.reports.devcert import create_development_pair
-from audits.reports.signing import DEV_CERT_NAME, DEV_KEY_NAME
+from governance.core.signing_key import DEV_CERT_NAME, DEV_KEY_NAME
 
 
 class Command(BaseCommand):

@@ -14,6 +14,7 @@ SEEDERS = (
     "governance.risk.demo",
     "audits.bias.demo",
     "governance.liability.demo",
+    "governance.findings.demo",
     "governance.approvals.demo",
     "governance.monitoring.demo",
 )

@@ -1,0 +1,144 @@
+"""Reads of findings for pages, the API, the gate, the dashboard and other rooms.
+
+Every selector runs a constant number of queries whatever the number of findings.
+Public entry points for other rooms: `open_findings_of`, `findings_to_act_on`,
+`findings_due`, `findings_overdue`, `open_counts`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from governance.accounts.permissions import Perm, can
+from governance.findings.choices import ACTIVE_STATES, SEVERITY_RANK, FindingState
+from governance.findings.models import Finding, FindingEvidence, FindingRiskSignoff
+from governance.ledger.models import LedgerEvent
+
+S = FindingState
+LIST_RELATED = ("deployment__model_version__system", "owner")
+
+
+def findings_for(user: Any) -> QuerySet[Finding]:
+    """Every finding the person may read (all of them for anyone who can view records)."""
+    if not can(user, Perm.VIEW):
+        return Finding.objects.none()
+    return Finding.objects.select_related(*LIST_RELATED)
+
+
+def open_q(today: dt.date | None = None) -> Q:
+    """Open as the gate means it: anything but closed, or a risk acceptance still running."""
+    today = today or timezone.localdate()
+    return ~Q(state=S.CLOSED) & ~Q(state=S.RISK_ACCEPTED, risk_accepted_until__gt=today)
+
+
+def overdue_q(today: dt.date | None = None) -> Q:
+    today = today or timezone.localdate()
+    return Q(state__in=ACTIVE_STATES, due_date__lt=today)
+
+
+def open_findings_of(deployment: Any, *, today: dt.date | None = None) -> QuerySet[Finding]:
+    """A deployment's open findings, most severe first (for its tab and its report section)."""
+    return _by_severity(
+        Finding.objects.filter(open_q(today), deployment=deployment).select_related("owner")
+    )
+
+
+def _by_severity(queryset: QuerySet[Finding]) -> QuerySet[Finding]:
+    rank = Case(
+        *[When(severity=sev, then=Value(r)) for sev, r in SEVERITY_RANK.items()],
+        output_field=IntegerField(),
+    )
+    return queryset.annotate(severity_rank=rank).order_by("-severity_rank", "due_date", "pk")
+
+
+def open_findings_by_deployment(
+    deployment_ids: Sequence[Any], *, today: dt.date | None = None
+) -> dict[Any, list[Finding]]:
+    """Open findings of many deployments at once (one query), most severe first."""
+    found: dict[Any, list[Finding]] = {pk: [] for pk in deployment_ids}
+    rows = _by_severity(
+        Finding.objects.filter(open_q(today), deployment_id__in=list(deployment_ids))
+    ).only("id", "deployment_id", "severity", "title", "state", "due_date", "risk_accepted_until")
+    for row in rows:
+        found[row.deployment_id].append(row)
+    return found
+
+
+def findings_to_act_on(user: Any, *, today: dt.date | None = None) -> QuerySet[Finding]:
+    """What this person must do something about: findings they own that are not yet resolved,
+    and (for verifiers) resolved findings someone else resolved, and (for those who close)
+    verified ones."""
+    if not can(user, Perm.VIEW):
+        return Finding.objects.none()
+    wanted = Q(owner=user, state__in=(S.OPEN, S.REOPENED, S.IN_REMEDIATION))
+    if can(user, Perm.FINDING_VERIFY):
+        wanted |= Q(state=S.RESOLVED) & ~Q(resolved_by=user)
+        wanted |= Q(state=S.VERIFIED)
+    return _by_severity(Finding.objects.filter(wanted).select_related(*LIST_RELATED))
+
+
+def findings_due(*, within_days: int, today: dt.date | None = None) -> QuerySet[Finding]:
+    """Findings still to act on whose due date falls within the next `within_days` days."""
+    today = today or timezone.localdate()
+    return Finding.objects.filter(
+        state__in=ACTIVE_STATES,
+        due_date__gte=today,
+        due_date__lte=today + dt.timedelta(days=within_days),
+    ).select_related(*LIST_RELATED)
+
+
+def findings_overdue(*, today: dt.date | None = None) -> QuerySet[Finding]:
+    return Finding.objects.filter(overdue_q(today)).select_related(*LIST_RELATED)
+
+
+def open_counts(
+    queryset: QuerySet[Finding] | None = None, *, today: dt.date | None = None
+) -> dict[str, int]:
+    """Open findings by severity, with the overdue total, in one query."""
+    today = today or timezone.localdate()
+    base = Finding.objects.all() if queryset is None else queryset
+    figures = base.filter(open_q(today)).aggregate(
+        total=Count("pk"),
+        critical=Count("pk", filter=Q(severity="critical")),
+        high=Count("pk", filter=Q(severity="high")),
+        medium=Count("pk", filter=Q(severity="medium")),
+        low=Count("pk", filter=Q(severity="low")),
+        overdue=Count("pk", filter=overdue_q(today)),
+        awaiting_verification=Count("pk", filter=Q(state=S.RESOLVED)),
+    )
+    return {key: int(value or 0) for key, value in figures.items()}
+
+
+def finding_detail(user: Any, pk: Any) -> Finding:
+    return (
+        findings_for(user)
+        .select_related("policy", "raised_by", "resolved_by", "verified_by")
+        .get(pk=pk)
+    )
+
+
+def timeline(finding: Finding) -> QuerySet[LedgerEvent]:
+    """The finding's ledger events, oldest first."""
+    return LedgerEvent.objects.filter(
+        subject_type=Finding._meta.label_lower, subject_id=str(finding.pk)
+    ).order_by("seq")
+
+
+def evidence_of(finding: Finding) -> QuerySet[FindingEvidence]:
+    return (
+        FindingEvidence.objects.filter(finding=finding)
+        .select_related("uploaded_by")
+        .order_by("created_at", "pk")
+    )
+
+
+def current_signoffs(finding: Finding) -> QuerySet[FindingRiskSignoff]:
+    """The signatures of the finding's current acceptance round."""
+    return FindingRiskSignoff.objects.filter(
+        finding=finding, acceptance_round=finding.acceptance_round
+    ).select_related("signer")

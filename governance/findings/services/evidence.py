@@ -1,0 +1,83 @@
+"""Evidence files on findings: checked against the allow-list and size limit, hashed, kept."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+
+from governance.core.errors import InvalidInput
+from governance.findings.models import Finding, FindingEvidence
+from governance.ledger.services import ledger_append
+
+
+def media_type_of(upload: UploadedFile) -> str:
+    # The name's extension decides, not the browser's claim: the claim is whatever the client
+    # sent, while the extension is what a reader's software will open the file as.
+    guessed, _ = mimetypes.guess_type(upload.name or "")
+    return guessed or (upload.content_type or "application/octet-stream")
+
+
+def check_uploads(files: Sequence[UploadedFile]) -> None:
+    """Refuse, before anything is written, any file over the limit or of a type not allowed."""
+    limit = settings.FINDINGS_EVIDENCE_MAX_BYTES
+    allowed = settings.FINDINGS_EVIDENCE_TYPES
+    for upload in files:
+        if upload.size is None or upload.size > limit:
+            raise InvalidInput(
+                f"{upload.name} is {upload.size or 0:,} bytes; evidence files may be at most "
+                f"{limit:,} bytes.",
+                fields={"files": "too large"},
+            )
+        media_type = media_type_of(upload)
+        if media_type not in allowed:
+            raise InvalidInput(
+                f"{upload.name} is {media_type}, which is not accepted as evidence. Accepted: "
+                f"{', '.join(allowed)}.",
+                fields={"files": "type not allowed"},
+            )
+
+
+def _sha256(upload: UploadedFile) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def store_evidence(
+    finding: Finding, files: Sequence[UploadedFile], actor: Any
+) -> list[FindingEvidence]:
+    """Write checked files inside the caller's transaction, one ledger event each."""
+    stored = []
+    for upload in files:
+        evidence = FindingEvidence(
+            finding=finding,
+            file_name=(upload.name or "evidence")[:255],
+            sha256=_sha256(upload),
+            size=upload.size or 0,
+            media_type=media_type_of(upload),
+            uploaded_by=actor,
+        )
+        evidence.file.save(evidence.sha256, upload, save=False)
+        evidence.save()
+        ledger_append(
+            actor=actor,
+            action="finding.evidence_added",
+            subject=finding,
+            deployment_id=finding.deployment_id,
+            data={
+                "evidence": str(evidence.pk),
+                "file_name": evidence.file_name,
+                "sha256": evidence.sha256,
+                "size": evidence.size,
+                "media_type": evidence.media_type,
+            },
+        )
+        stored.append(evidence)
+    return stored

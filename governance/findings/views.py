@@ -1,0 +1,319 @@
+"""Pages: the findings list, a finding with its timeline and steps, raising one, the tab."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from governance.accounts.permissions import Perm, can, perm_required
+from governance.core.views import list_page, save_form
+from governance.findings import selectors, services
+from governance.findings.choices import ACCEPTABLE_FROM, ACTIVE_STATES, FindingState
+from governance.findings.filters import FindingFilter
+from governance.findings.forms import (
+    AcceptRiskForm,
+    EvidenceForm,
+    FindingForm,
+    NoteForm,
+    ReopenForm,
+    ResolveForm,
+)
+from governance.findings.models import Finding, FindingEvidence
+from governance.findings.policy import acceptance_roles_for
+from governance.findings.services.findings import may_work_on, verification_refusal
+from governance.inventory.selectors import deployments_for
+from governance.inventory.views import deployment_context
+
+S = FindingState
+
+
+def _overdue(f: Finding) -> bool:
+    return f.state in ACTIVE_STATES and f.due_date < timezone.localdate()
+
+
+FINDINGS_CSV = [
+    ("finding_id", lambda f: f.pk),
+    ("deployment_id", lambda f: f.deployment_id),
+    ("system", lambda f: f.deployment.model_version.system.name),
+    ("environment", lambda f: f.deployment.environment),
+    ("severity", lambda f: f.severity),
+    ("state", lambda f: f.state),
+    ("title", lambda f: f.title),
+    ("source_kind", lambda f: f.source_kind),
+    ("source_ref", lambda f: f.source_ref),
+    ("owner", lambda f: f.owner.get_username()),
+    ("due_date", lambda f: f.due_date.isoformat()),
+    ("overdue", _overdue),
+    ("risk_accepted_until", lambda f: f.risk_accepted_until or ""),
+    ("raised_at", lambda f: f.created_at.isoformat()),
+]
+SORT_FIELDS = {"due": "due_date", "raised": "created_at", "severity": "severity_rank"}
+
+
+@perm_required(Perm.VIEW)
+def finding_list(request: HttpRequest) -> HttpResponseBase:
+    """Every finding, filtered by severity, state, owner, source and due date."""
+    from governance.findings.selectors import _by_severity
+
+    return list_page(
+        request,
+        queryset=_by_severity(selectors.findings_for(request.user)),
+        template="findings/list.html",
+        filterset_class=FindingFilter,
+        sort_fields=SORT_FIELDS,
+        default_sort="due",
+        csv_columns=FINDINGS_CSV,
+        csv_name="findings.csv",
+        context={
+            "counts": selectors.open_counts(selectors.findings_for(request.user)),
+            "today": timezone.localdate(),
+            "may_raise": can(request.user, Perm.FINDING_CREATE),
+        },
+    )
+
+
+@perm_required(Perm.FINDING_CREATE)
+def finding_create(request: HttpRequest) -> HttpResponse:
+    """Raise a finding by hand."""
+    initial = {}
+    if request.GET.get("deployment"):
+        initial["deployment"] = request.GET["deployment"]
+    form = FindingForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        saved = save_form(form, lambda d: services.finding_create(actor=request.user, **d))
+        if saved is not None:
+            messages.success(request, f"Finding raised; due {saved.due_date:%Y-%m-%d}.")
+            return redirect("findings:detail", pk=saved.pk)
+    return render(request, "findings/create.html", {"form": form})
+
+
+def _finding(request: HttpRequest, pk: Any) -> Finding:
+    try:
+        return selectors.finding_detail(request.user, pk)
+    except Finding.DoesNotExist as exc:
+        raise Http404("No such finding.") from exc
+
+
+def _detail_context(request: HttpRequest, finding: Finding, **forms: Any) -> dict[str, Any]:
+    user = request.user
+    worker = may_work_on(user, finding)
+    state = finding.state
+    signoffs = list(selectors.current_signoffs(finding))
+    required = acceptance_roles_for(finding.policy, finding.severity)
+    signed = {s.signed_as for s in signoffs}
+    may_accept = (
+        can(user, Perm.FINDING_ACCEPT_RISK)
+        and state in ACCEPTABLE_FROM
+        and bool(set(required) - signed)
+    )
+    refusal = verification_refusal(user, finding) if state == S.RESOLVED else None
+    return {
+        "finding": finding,
+        "deployment": finding.deployment,
+        "overdue": _overdue(finding),
+        "events": selectors.timeline(finding),
+        "evidence": selectors.evidence_of(finding),
+        "signoffs": signoffs,
+        "required_roles": required,
+        "start_form": forms.get("start_form")
+        or (NoteForm() if worker and state in (S.OPEN, S.REOPENED) else None),
+        "resolve_form": forms.get("resolve_form")
+        or (ResolveForm() if worker and state == S.IN_REMEDIATION else None),
+        "verify_form": forms.get("verify_form")
+        or (NoteForm() if state == S.RESOLVED and refusal is None else None),
+        "verify_refusal": refusal.message
+        if refusal is not None and can(user, Perm.FINDING_VERIFY)
+        else "",
+        "close_form": forms.get("close_form")
+        or (NoteForm() if state == S.VERIFIED and can(user, Perm.FINDING_VERIFY) else None),
+        "evidence_form": forms.get("evidence_form")
+        or (EvidenceForm() if worker and state != S.CLOSED else None),
+        "reopen_form": forms.get("reopen_form")
+        or (
+            ReopenForm()
+            if state not in (S.OPEN, S.REOPENED) and (worker or can(user, Perm.FINDING_VERIFY))
+            else None
+        ),
+        "accept_form": forms.get("accept_form")
+        or (AcceptRiskForm(roles=[r for r in required if r not in signed]) if may_accept else None),
+    }
+
+
+@perm_required(Perm.VIEW)
+def finding_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+    finding = _finding(request, pk)
+    return render(request, "findings/detail.html", _detail_context(request, finding))
+
+
+def _step(
+    request: HttpRequest,
+    pk: Any,
+    form_name: str,
+    form: Any,
+    run: Callable[[Finding, dict[str, Any]], Any],
+    done: str,
+) -> HttpResponse:
+    finding = _finding(request, pk)
+    if save_form(form, lambda d: run(finding, d)) is not None:
+        messages.success(request, done)
+        return redirect("findings:detail", pk=finding.pk)
+    finding = _finding(request, pk)
+    context = _detail_context(request, finding, **{form_name: form})
+    return render(request, "findings/detail.html", context, status=400)
+
+
+@require_POST
+@perm_required(Perm.FINDING_WORK)
+def start_remediation(request: HttpRequest, pk: Any) -> HttpResponse:
+    return _step(
+        request,
+        pk,
+        "start_form",
+        NoteForm(request.POST),
+        lambda f, d: services.finding_start_remediation(
+            finding=f, actor=request.user, note=d["note"]
+        ),
+        "Remediation started.",
+    )
+
+
+@require_POST
+@perm_required(Perm.FINDING_WORK)
+def resolve(request: HttpRequest, pk: Any) -> HttpResponse:
+    return _step(
+        request,
+        pk,
+        "resolve_form",
+        ResolveForm(request.POST, request.FILES),
+        lambda f, d: services.finding_resolve(
+            finding=f, actor=request.user, note=d["note"], files=d["attachments"]
+        ),
+        "Resolved; someone else must now verify the fix.",
+    )
+
+
+@require_POST
+@perm_required(Perm.FINDING_WORK)
+def add_evidence(request: HttpRequest, pk: Any) -> HttpResponse:
+    return _step(
+        request,
+        pk,
+        "evidence_form",
+        EvidenceForm(request.POST, request.FILES),
+        lambda f, d: services.finding_evidence_add(
+            finding=f, actor=request.user, files=d["attachments"]
+        ),
+        "Evidence attached.",
+    )
+
+
+@require_POST
+@perm_required(Perm.FINDING_VERIFY)
+def verify(request: HttpRequest, pk: Any) -> HttpResponse:
+    return _step(
+        request,
+        pk,
+        "verify_form",
+        NoteForm(request.POST),
+        lambda f, d: services.finding_verify(finding=f, actor=request.user, note=d["note"]),
+        "Verified.",
+    )
+
+
+@require_POST
+@perm_required(Perm.FINDING_VERIFY)
+def close(request: HttpRequest, pk: Any) -> HttpResponse:
+    return _step(
+        request,
+        pk,
+        "close_form",
+        NoteForm(request.POST),
+        lambda f, d: services.finding_close(finding=f, actor=request.user, note=d["note"]),
+        "Closed.",
+    )
+
+
+@require_POST
+@perm_required(Perm.FINDING_WORK)
+def reopen(request: HttpRequest, pk: Any) -> HttpResponse:
+    return _step(
+        request,
+        pk,
+        "reopen_form",
+        ReopenForm(request.POST),
+        lambda f, d: services.finding_reopen(finding=f, actor=request.user, reason=d["reason"]),
+        "Reopened.",
+    )
+
+
+@require_POST
+@perm_required(Perm.FINDING_ACCEPT_RISK)
+def accept_risk(request: HttpRequest, pk: Any) -> HttpResponse:
+    finding = _finding(request, pk)
+    roles = acceptance_roles_for(finding.policy, finding.severity)
+    return _step(
+        request,
+        pk,
+        "accept_form",
+        AcceptRiskForm(request.POST, roles=roles),
+        lambda f, d: services.finding_risk_signoff_record(
+            finding=f,
+            signer=request.user,
+            signed_as=d["signed_as"],
+            password=d["password"],
+            http_request=request,
+            rationale=d["rationale"],
+            expires_on=d["expires_on"],
+        ),
+        "Signature recorded.",
+    )
+
+
+@perm_required(Perm.VIEW)
+def evidence_download(request: HttpRequest, pk: Any) -> FileResponse:
+    """Evidence is served only to people who may read findings, never from a public URL."""
+    if not can(request.user, Perm.VIEW):
+        raise Http404
+    evidence = get_object_or_404(FindingEvidence, pk=pk)
+    return FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.file_name,
+        content_type=evidence.media_type,
+    )
+
+
+@perm_required(Perm.VIEW)
+def deployment_findings(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The deployment's Findings tab: open ones first, then the rest."""
+    deployment = get_object_or_404(deployments_for(request.user), pk=pk)
+    context = deployment_context(request, deployment, "findings")
+    open_ids = set()
+    open_rows = list(selectors.open_findings_of(deployment).select_related("owner"))
+    open_ids = {f.pk for f in open_rows}
+    others = [
+        f
+        for f in selectors.findings_for(request.user)
+        .filter(deployment=deployment)
+        .order_by("-created_at")[:50]
+        if f.pk not in open_ids
+    ]
+    context.update(
+        open_findings=open_rows,
+        other_findings=others,
+        today=timezone.localdate(),
+        raise_url=(
+            f"{reverse('findings:create')}?deployment={deployment.pk}"
+            if can(request.user, Perm.FINDING_CREATE)
+            else ""
+        ),
+    )
+    return render(request, "findings/deployment_findings.html", context)
