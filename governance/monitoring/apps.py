@@ -7,5 +7,5 @@ class MonitoringConfig(AppConfig):
     verbose_name = "Post-market monitoring and incidents"
 
     def ready(self) -> None:
-        # Importing the gate module registers the "serious_incident" gate check.
-        from governance.monitoring import gate  # noqa: F401
+        # Importing these registers the "serious_incident" gate check and the overview panel.
+        from governance.monitoring import gate, panels  # noqa: F401

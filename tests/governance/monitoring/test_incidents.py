@@ -346,3 +346,22 @@ def test_a_reported_incident_gets_no_more_reminders(
         report_kind="initial",
     )
     assert services.incident_reminder_sweep(now=now + dt.timedelta(days=30)) == 0
+
+
+def test_the_overview_shows_running_clocks_nearest_first(
+    client: Any, deployment: Any, engineer: Any, officer: Any
+) -> None:
+    now = timezone.now()
+    _serious(deployment, engineer, title="Later clock", occurred_at=now, aware_at=now)  # 15 days
+    _serious(
+        deployment,
+        engineer,
+        title="Nearer clock",
+        serious_category="death",
+        occurred_at=now,
+        aware_at=now,
+    )  # 10 days
+    client.force_login(officer)
+    page = client.get("/").content.decode()
+    assert "Monitoring and incidents" in page
+    assert page.index("Nearer clock") < page.index("Later clock")
