@@ -298,6 +298,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
         "governance.accounts.permissions.HasPerm",
+        # A token acts only within its scopes (governance/accounts/scopes.py).
+        "governance.accounts.permissions.TokenScopes",
     ],
     "DEFAULT_PAGINATION_CLASS": "governance.core.api.StandardPagination",
     "PAGE_SIZE": 25,
@@ -312,7 +314,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "governance.core.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "governance.core.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -422,11 +424,12 @@ if PRODUCTION and not (REPORT_SIGNING_KEY and REPORT_SIGNING_CERT):
         "(PEM text or the path of a PEM file)."
     )
 REPORT_DEV_SIGNING_DIR = VAR_DIR / "signing"
-# A gate answer replayed to a pipeline (nothing changed since it was computed) is recorded
-# without waiting for PostgreSQL's disk flush; a database crash (or a failover to a synchronous
-# standby) can lose the last fraction of a second of such records, nothing else. See
-# governance/approvals/gate_replay.py.
-GATE_DECISIONS_ASYNC_COMMIT = env_bool("GATE_DECISIONS_ASYNC_COMMIT", default=True)
+# Every gate decision is a record of what was allowed, so by default it waits for
+# PostgreSQL's disk flush like every other record. `true` records a replayed gate answer
+# (nothing changed since it was computed) without waiting: faster under many pipelines, but a
+# database crash (or a failover to a synchronous standby) can lose the last fraction of a
+# second of such records. See governance/approvals/gate_replay.py and docs/ci-gate.md.
+GATE_DECISIONS_ASYNC_COMMIT = env_bool("GATE_DECISIONS_ASYNC_COMMIT", default=False)
 REPORT_ORGANISATION = env_str("REPORT_ORGANISATION", "Model Governance")
 # Checks of a document (page and API together) accepted per client address per minute.
 VERIFY_RATE_LIMIT = env_int("VERIFY_RATE_PER_MINUTE", 20, minimum=1)

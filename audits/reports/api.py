@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -30,7 +30,7 @@ class ReportSerializer(serializers.ModelSerializer):
     requested_at = serializers.DateTimeField(source="created_at", read_only=True)
     subject = serializers.CharField(source="subject_key", read_only=True)
     supersedes: serializers.PrimaryKeyRelatedField[Report] = serializers.PrimaryKeyRelatedField(
-        read_only=True
+        read_only=True, allow_null=True
     )
     superseded_by = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
@@ -67,6 +67,7 @@ class ReportSerializer(serializers.ModelSerializer):
         )
         read_only_fields = fields
 
+    @extend_schema_field(serializers.UUIDField(allow_null=True))
     def get_superseded_by(self, obj: Report) -> str | None:
         newer = getattr(obj, "superseded_by", None)
         return str(newer.pk) if newer is not None else None

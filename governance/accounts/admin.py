@@ -43,13 +43,24 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
+    list_display = (
+        "prefix",
+        "user",
+        "name",
+        "scopes",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
     readonly_fields = (
         "user",
         "name",
         "prefix",
         "key_hash",
+        "scopes",  # what a token may do is set once, by api_token_create, and ledgered
         "created_at",
+        "expires_at",
         "last_used_at",
         "revoked_at",
     )

@@ -8,7 +8,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from governance.accounts.permissions import permissions_of
+from governance.accounts.permissions import TokenScopes, permissions_of
 
 
 class MeSerializer(serializers.Serializer):
@@ -17,14 +17,20 @@ class MeSerializer(serializers.Serializer):
     name = serializers.CharField()
     roles = serializers.ListField(child=serializers.CharField())
     permissions = serializers.ListField(child=serializers.CharField())
+    token_scopes = serializers.ListField(
+        child=serializers.CharField(),
+        allow_null=True,
+        help_text="The scopes of the token this call was made with (null for a session)",
+    )
 
 
 @extend_schema(responses=MeSerializer)
 @api_view(["GET"])
-@permission_classes([IsAuthenticated])
+@permission_classes([IsAuthenticated, TokenScopes])
 def me(request: Request) -> Response:
-    """Who the token or session belongs to, with roles and what they allow."""
+    """Who the token or session belongs to, with roles and what they allow (needs `read`)."""
     user = request.user
+    scopes = getattr(request.auth, "scope_set", None)
     return Response(
         {
             "id": str(user.pk),
@@ -32,6 +38,7 @@ def me(request: Request) -> Response:
             "name": user.display_name,  # type: ignore[union-attr]
             "roles": sorted(user.roles),  # type: ignore[union-attr]
             "permissions": sorted(p.value for p in permissions_of(user)),
+            "token_scopes": sorted(scopes) if scopes is not None else None,
         }
     )
 

@@ -22,9 +22,11 @@ LAST_USED_RESOLUTION = dt.timedelta(hours=1)
 _TOKEN_USER_ROLES_SQL = f"""
     SELECT u.id, u.username, u.first_name, u.last_name, u.email,
            u.is_active, u.is_staff, u.is_superuser,
-           t.id AS token_id,
+           t.id AS token_id, t.scopes AS token_scopes,
            CASE WHEN t.last_used_at IS NULL OR t.last_used_at < %s THEN 1 ELSE 0 END
                AS token_use_unrecorded,
+           CASE WHEN t.expires_at IS NOT NULL AND t.expires_at <= %s THEN 1 ELSE 0 END
+               AS token_expired,
            g.role AS granted_role
     FROM {ApiToken._meta.db_table} t
     JOIN {User._meta.db_table} u ON u.id = t.user_id
@@ -34,24 +36,38 @@ _TOKEN_USER_ROLES_SQL = f"""
 
 
 class HashedTokenAuthentication(TokenAuthentication):
-    """`Authorization: Token <key>`, looked up by the key's SHA-256."""
+    """`Authorization: Token <key>`, looked up by the key's SHA-256.
+
+    The token it returns (`request.auth`) carries its scopes, which `TokenScopes` checks
+    against what the view accepts; an expired token is refused here, with a 401 that says so.
+    """
 
     def authenticate_credentials(self, key: str) -> tuple[Any, ApiToken]:
         digest = hashlib.sha256(key.encode()).hexdigest()
         now = timezone.now()
-        recorded_since = connection.ops.adapt_datetimefield_value(now - LAST_USED_RESOLUTION)
+        adapt = connection.ops.adapt_datetimefield_value
+        recorded_since, at = adapt(now - LAST_USED_RESOLUTION), adapt(now)
         # Each row is a User carrying the token's columns and one granted role.
-        rows: list[Any] = list(User.objects.raw(_TOKEN_USER_ROLES_SQL, [recorded_since, digest]))
+        rows: list[Any] = list(
+            User.objects.raw(_TOKEN_USER_ROLES_SQL, [recorded_since, at, digest])
+        )
         if not rows:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         user = rows[0]
         if not user.is_active:
             raise exceptions.AuthenticationFailed("User inactive or deleted.")
+        if user.token_expired:
+            raise exceptions.AuthenticationFailed(
+                "This token has expired; ask for a new one (the profile page or "
+                "manage.py create_api_token)."
+            )
         # Fills the `roles` cached property, so permission checks ask no further query.
         user.__dict__["roles"] = frozenset(row.granted_role for row in rows if row.granted_role)
         token_pk = ApiToken._meta.get_field("id").to_python(user.token_id)
         token = ApiToken.from_db(
-            ApiToken.objects.db, ["id", "user_id", "key_hash"], [token_pk, user.pk, digest]
+            ApiToken.objects.db,
+            ["id", "user_id", "key_hash", "scopes"],
+            [token_pk, user.pk, digest, user.token_scopes],
         )
         token.user = user
         if user.token_use_unrecorded:

@@ -1,14 +1,52 @@
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Collection
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
 
 from governance.accounts.lockout import wait_message
+from governance.accounts.scopes import Scope
 
 
 class TokenForm(forms.Form):
     # The form refuses NUL characters, which PostgreSQL cannot store in text.
     name = forms.CharField(required=False, max_length=100)
+    scopes = forms.MultipleChoiceField(
+        choices=Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one scope."},
+    )
+    expires_on = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Last day the token works; empty: until revoked",
+    )
+
+    def __init__(self, *args: Any, mintable: Collection[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Offer only the scopes this person may give; any other is refused by the service
+        # with its reason.
+        self.fields["scopes"].widget.choices = [
+            (value, f"{value}: {label}") for value, label in Scope.choices if value in mintable
+        ]
+
+    def clean_expires_on(self) -> dt.date | None:
+        expires_on: dt.date | None = self.cleaned_data.get("expires_on")
+        if expires_on is not None and expires_on < timezone.localdate():
+            raise forms.ValidationError("The last day cannot be in the past.")
+        return expires_on
+
+    def expires_at(self) -> dt.datetime | None:
+        """The token works through its last day, so it expires as the next day begins."""
+        expires_on = self.cleaned_data.get("expires_on")
+        if expires_on is None:
+            return None
+        next_day = dt.datetime.combine(expires_on + dt.timedelta(days=1), dt.time.min)
+        return timezone.make_aware(next_day)
 
 
 class LoginForm(AuthenticationForm):

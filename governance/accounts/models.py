@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 from governance.accounts.roles import Role
+from governance.accounts.scopes import STORED_PATTERN, scopes_of
 
 
 class User(AbstractUser):
@@ -61,7 +62,11 @@ class RoleGrant(models.Model):
 
 
 class ApiToken(models.Model):
-    """An API token for CI pipelines. Only the SHA-256 of the key is stored."""
+    """An API token for CI pipelines. Only the SHA-256 of the key is stored.
+
+    It acts for its user within its scopes (governance/accounts/scopes.py) until it is
+    revoked or its expiry passes.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
@@ -70,12 +75,27 @@ class ApiToken(models.Model):
         max_length=8, help_text="First characters of the key, to recognise it"
     )
     key_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.CharField(
+        max_length=100, help_text="Space-separated scopes, sorted (e.g. 'gate:read read')"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="Refused from this moment on; empty: never expires"
+    )
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-created_at",)
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scopes__regex=STORED_PATTERN), name="apitoken_scopes_known"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return scopes_of(self.scopes)

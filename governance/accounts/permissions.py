@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from governance.accounts.roles import Role
+from governance.accounts.scopes import READ_ONLY_SCOPES, Scope, accepted_scopes
 from governance.core.errors import PermissionRefused
 
 if TYPE_CHECKING:
@@ -157,6 +158,40 @@ class HasPerm(BasePermission):
         if not allowed:
             self.message = f"Your roles do not allow this action ({needed.value})."
         return allowed
+
+
+def mintable_scopes(user: User | AnonymousUser | None) -> frozenset[str]:
+    """The scopes this person may give a token: a token never does more than its owner.
+
+    Someone whose roles only read (an auditor) may give only the read scopes.
+    """
+    if not permissions_of(user) - {Perm.VIEW}:
+        return frozenset(READ_ONLY_SCOPES)
+    return frozenset(Scope.values)
+
+
+class TokenScopes(BasePermission):
+    """DRF adapter: a token-authenticated request needs a scope the view accepts.
+
+    Which scope is declared by the view (`read_scopes`, `required_scope`) with defaults in
+    governance/accounts/scopes.py. Requests authenticated by the session (browsers) carry
+    no token (`request.auth` is None) and are decided by the roles alone.
+    """
+
+    message = "This token does not have the scope this call needs."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if request.auth is None:
+            return True
+        held: frozenset[str] | None = getattr(request.auth, "scope_set", None)
+        accepted = accepted_scopes(request.method, view)
+        if held is not None and held.intersection(accepted):
+            return True
+        self.message = (
+            f"This token does not have the scope this call needs "
+            f"({' or '.join(accepted)}); it has: {', '.join(sorted(held or ())) or 'none'}."
+        )
+        return False
 
 
 def perm_required(perm: Perm) -> Any:

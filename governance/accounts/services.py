@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Iterable
@@ -15,7 +16,9 @@ from django.utils import timezone
 
 from governance.accounts.lockout import wait_message
 from governance.accounts.models import ApiToken, RoleGrant, User
+from governance.accounts.permissions import mintable_scopes
 from governance.accounts.roles import Role
+from governance.accounts.scopes import READ_ONLY_SCOPES, Scope, scopes_text
 from governance.accounts.signals import user_access_reduced
 from governance.core.errors import InvalidInput, PermissionRefused
 from governance.core.ratelimit import RateLimited
@@ -127,8 +130,44 @@ def user_deactivate(*, user: User, actor: User | None, reason: str = "") -> User
     return locked
 
 
-def api_token_create(*, user: User, name: str = "", actor: User | None = None) -> str:
-    """Issue a token and return its key; only the key's SHA-256 is kept, so it is shown once."""
+def _validate_scopes(user: User, scopes: Iterable[str]) -> str:
+    wanted = set(scopes)
+    unknown = wanted - set(Scope.values)
+    if unknown or not wanted:
+        problem = f"unknown: {', '.join(sorted(unknown))}" if unknown else "name at least one"
+        raise InvalidInput(
+            f"Scopes: {problem}. Known scopes: {', '.join(Scope.values)}.",
+            fields={"scopes": problem},
+        )
+    beyond = wanted - mintable_scopes(user)
+    if beyond:
+        # A token never does more than its owner: roles that only read mint only reading.
+        raise PermissionRefused(
+            f"{user.username}'s roles only read, so their tokens may carry only "
+            f"{' and '.join(sorted(READ_ONLY_SCOPES))}, not {', '.join(sorted(beyond))}.",
+            fields={"scopes": f"not allowed: {', '.join(sorted(beyond))}"},
+        )
+    return scopes_text(wanted)
+
+
+def api_token_create(
+    *,
+    user: User,
+    scopes: Iterable[str],
+    name: str = "",
+    expires_at: dt.datetime | None = None,
+    actor: User | None = None,
+) -> str:
+    """Issue a token with its scopes and optional expiry, and return its key.
+
+    Only the key's SHA-256 is kept, so the key is shown once. The scopes must be ones the
+    owner's roles allow (`mintable_scopes`).
+    """
+    stored_scopes = _validate_scopes(user, scopes)
+    if expires_at is not None and expires_at <= timezone.now():
+        raise InvalidInput(
+            "The expiry must be in the future.", fields={"expires_at": "in the past"}
+        )
     key = secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
@@ -136,12 +175,20 @@ def api_token_create(*, user: User, name: str = "", actor: User | None = None) -
             name=name,
             prefix=key[:TOKEN_PREFIX_LENGTH],
             key_hash=hashlib.sha256(key.encode()).hexdigest(),
+            scopes=stored_scopes,
+            expires_at=expires_at,
         )
         ledger_append(
             actor=actor or user,
             action="api_token.created",
             subject=token,
-            data={"user": user.username, "name": name, "prefix": token.prefix},
+            data={
+                "user": user.username,
+                "name": name,
+                "prefix": token.prefix,
+                "scopes": stored_scopes.split(),
+                "expires_at": expires_at.isoformat() if expires_at else None,
+            },
         )
     return key
 

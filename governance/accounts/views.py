@@ -7,12 +7,16 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
 from governance.accounts.forms import LoginForm, TokenForm
 from governance.accounts.models import ApiToken, User
-from governance.accounts.permissions import permissions_of
+from governance.accounts.permissions import mintable_scopes, permissions_of
+from governance.accounts.scopes import Scope
 from governance.accounts.services import api_token_create, api_token_revoke
+from governance.core.views import save_form
 
 
 class LoginView(auth_views.LoginView):
@@ -25,32 +29,55 @@ class LogoutView(auth_views.LogoutView):
     pass
 
 
-@login_required
-def profile(request: HttpRequest) -> HttpResponse:
-    tokens = ApiToken.objects.filter(user=cast(User, request.user)).order_by("-created_at")
-    new_key = request.session.pop("new_api_token", None)
+def _profile_page(
+    request: HttpRequest,
+    *,
+    form: TokenForm | None = None,
+    new_key: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = cast(User, request.user)
+    tokens = ApiToken.objects.filter(user=user).order_by("-created_at")
     return render(
         request,
         "accounts/profile.html",
         {
             "tokens": tokens,
+            "form": form
+            or TokenForm(initial={"scopes": [Scope.GATE_READ]}, mintable=mintable_scopes(user)),
             "new_key": new_key,
-            "permissions": sorted(p.value for p in permissions_of(request.user)),
+            "now": timezone.now(),
+            "permissions": sorted(p.value for p in permissions_of(user)),
         },
+        status=status,
     )
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    return _profile_page(request)
 
 
 @require_POST
 @login_required
 def token_create(request: HttpRequest) -> HttpResponse:
-    form = TokenForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, f"No token created: {' '.join(map(str, form.errors['name']))}")
-        return redirect("accounts:profile")
-    name = form.cleaned_data["name"]
-    # Shown once on the next page and never again: only its hash is stored.
-    request.session["new_api_token"] = api_token_create(user=cast(User, request.user), name=name)
-    return redirect("accounts:profile")
+    form = TokenForm(request.POST, mintable=mintable_scopes(request.user))
+    key = save_form(
+        form,
+        lambda data: api_token_create(
+            user=cast(User, request.user),
+            name=data["name"],
+            scopes=data["scopes"],
+            expires_at=form.expires_at(),
+        ),
+    )
+    if key is None:
+        return _profile_page(request, form=form)
+    # The key exists only in this response: it is never put in the session (a database row)
+    # or the messages (a cookie or the session) for a next page, and no cache may keep it.
+    response = _profile_page(request, new_key=key, status=201)
+    add_never_cache_headers(response)  # no-store among them
+    return response
 
 
 @require_POST

@@ -14,6 +14,7 @@ from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
 from governance.accounts.permissions import Perm
+from governance.accounts.scopes import GATE_SCOPES
 from governance.approvals import gate_replay, selectors, services
 from governance.approvals.gate import GateAnswer, GateResult, gate_answer, gate_record_answer
 from governance.approvals.models import ApprovalPolicy, ApprovalRequest, Decision, SignOff
@@ -277,7 +278,10 @@ class GateView(APIView):
 
     Authentication, the permission checks and the evaluation all run on the full path; what
     a replay skips is guarded by one statement (see governance/approvals/gate_replay.py).
+    A pipeline's token limited to `gate:read` may ask it; so may one that reads everything.
     """
+
+    read_scopes = GATE_SCOPES
 
     def asked(self, request: HttpRequest, kwargs: dict[str, Any]) -> tuple[str, ...] | None:
         raise NotImplementedError

@@ -6,8 +6,9 @@ record), the worker keeps what it sent, keyed by the token's digest and the ques
 together with the ledger head's sequence number the answer was computed at. The next
 identical question is answered by one statement that records the decision only if
 
-- the token is still unrevoked and its user still active (read from the tables, not from
-  memory, so a revocation takes effect on the very next call), and
+- the token is still unrevoked, unexpired and holds a scope the gate accepts (`gate:read`
+  or `read`), and its user is still active (read from the tables, not from memory, so a
+  revocation or an expiry takes effect on the very next call), and
 - the ledger head has not moved: every change to roles, users, tokens, deployments,
   approvals and evidence appends to the ledger, so an unmoved head means the permission
   decision and the answer made at that head both still hold.
@@ -18,14 +19,15 @@ kept only if the ledger head read before authentication is the one the answer wa
 at, so nothing recorded while the caller was being checked can hide behind it. Answers are
 also kept no longer than the full path's own reuse allows (an approval's expiry, a minute).
 
-On PostgreSQL the replayed decision commits asynchronously (`synchronous_commit` off for
-that one statement's transaction; `GATE_DECISIONS_ASYNC_COMMIT=false` turns it off): the
-commit no longer waits for the disk flush, which is what a synchronous commit per call
-costs most. A crash of the database server can lose the last fraction of a second of
-replayed decisions (PostgreSQL flushes within three `wal_writer_delay`, 0.6 s by default),
-and with synchronous replication such a commit does not wait for the standby either, so a
-failover can lose the same; it never loses or reorders anything else (approvals, sign-offs
-and the ledger always wait), and the database stays consistent.
+A replayed decision commits like any other record, waiting for the disk. With
+`GATE_DECISIONS_ASYNC_COMMIT=true` (an operator's choice, off by default) it commits
+asynchronously on PostgreSQL (`synchronous_commit` off for that one statement's
+transaction): the commit no longer waits for the disk flush, which is what a synchronous
+commit per call costs most. A crash of the database server can then lose the last fraction
+of a second of replayed decisions (PostgreSQL flushes within three `wal_writer_delay`, 0.6 s
+by default), and with synchronous replication such a commit does not wait for the standby
+either, so a failover can lose the same; it never loses or reorders anything else
+(approvals, sign-offs and the ledger always wait), and the database stays consistent.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from django.utils import timezone
 from rest_framework import HTTP_HEADER_ENCODING
 
 from governance.accounts.models import ApiToken, User
+from governance.accounts.scopes import GATE_SCOPES
 from governance.approvals.gate import GateAnswer
 from governance.approvals.models import GateDecision
 from governance.ledger.models import LedgerHead
@@ -136,7 +139,7 @@ def replay(question: Question) -> HttpResponse | None:
         return None
     deployment, allowed, reasons, fingerprint, approval = kept.values
     asked_at = connection.ops.adapt_datetimefield_value(timezone.now())
-    guard = [question[0], kept.user_id, kept.head]
+    guard = guard_values(question[0], kept.user_id, asked_at, kept.head)
     try:
         with connection.cursor() as cursor:
             cursor.execute(
@@ -153,6 +156,12 @@ def replay(question: Question) -> HttpResponse | None:
     for name, value in kept.headers:
         response[name] = value
     return response
+
+
+def guard_values(digest: str, user_id: Any, asked_at: Any, head: int) -> list[Any]:
+    """The replay statement's guard parameters, in the order `_replay_sql` names them."""
+    scope_patterns = [f"% {scope} %" for scope in GATE_SCOPES]
+    return [digest, user_id, asked_at, *scope_patterns, head]
 
 
 def _forget(question: Question) -> None:
@@ -212,6 +221,12 @@ def _build_replay_sql(*, postgres: bool, relaxed: bool) -> str:
         typed = ["%s"] * 6
     deployment, asked_at, allowed, reasons, fingerprint, approval = typed
     token, user, head = ApiToken._meta.db_table, User._meta.db_table, LedgerHead._meta.db_table
+    # The token still unexpired and holding a scope the gate accepts (scopes are stored
+    # space-separated, so each is matched with a space on both sides).
+    expires = _column(ApiToken, "expires_at")
+    scoped = " OR ".join(
+        [f"(' ' || t.{_column(ApiToken, 'scopes')} || ' ') LIKE %s"] * len(GATE_SCOPES)
+    )
     relax = ""
     if relaxed:
         relax = "WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)) "
@@ -223,6 +238,8 @@ def _build_replay_sql(*, postgres: bool, relaxed: bool) -> str:
              {", relaxed" if relaxed else ""}
         WHERE t.{_column(ApiToken, "key_hash")} = %s AND t.{_column(ApiToken, "user")} = %s
           AND t.{_column(ApiToken, "revoked_at")} IS NULL AND u.{_column(User, "is_active")}
+          AND (t.{expires} IS NULL OR t.{expires} > %s)
+          AND ({scoped})
           AND (SELECT h.{_column(LedgerHead, "seq")} FROM {head} h
                WHERE h.{_column(LedgerHead, "id")} = 1) = %s
     """  # noqa: S608 - names from the models' metadata, values are parameters

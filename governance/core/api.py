@@ -5,10 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
-from django.http import Http404
 from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -35,9 +33,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             {"detail": "This conflicts with an existing record.", "code": "conflict"},
             status=status.HTTP_409_CONFLICT,
         )
-    if isinstance(exc, Http404 | DjangoPermissionDenied):
-        return drf_exception_handler(exc, context)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, list):
+        # A refusal not tied to a field (`ValidationError("...")` outside a serializer, a
+        # filter's own check) comes from DRF as a bare list; every error body is an object
+        # (the schema's `ValidationError`), so clients decode one shape.
+        response.data = {"detail": response.data}
+    return response
 
 
 class StandardPagination(PageNumberPagination):

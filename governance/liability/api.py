@@ -64,27 +64,31 @@ class ContractSerializer(serializers.ModelSerializer):
 
 
 class AssignmentSerializer(serializers.ModelSerializer):
+    # The contract's terms, copied onto the assignment; null when no contract is linked.
     party_name = serializers.CharField(source="party.name", read_only=True)
     scope_label = serializers.CharField(read_only=True)
     contract_reference = serializers.CharField(
-        source="contract.reference", read_only=True, default=None
+        source="contract.reference", read_only=True, default=None, allow_null=True
     )
-    indemnity = serializers.CharField(source="contract.indemnity", read_only=True, default=None)
+    indemnity = serializers.CharField(
+        source="contract.indemnity", read_only=True, default=None, allow_null=True
+    )
     liability_cap = serializers.DecimalField(
         source="contract.liability_cap",
         max_digits=16,
         decimal_places=2,
         read_only=True,
         default=None,
+        allow_null=True,
     )
     cap_currency = serializers.CharField(
-        source="contract.cap_currency", read_only=True, default=None
+        source="contract.cap_currency", read_only=True, default=None, allow_null=True
     )
     insurance_policy_number = serializers.CharField(
-        source="contract.insurance_policy_number", read_only=True, default=None
+        source="contract.insurance_policy_number", read_only=True, default=None, allow_null=True
     )
     insurance_expires_on = serializers.DateField(
-        source="contract.insurance_expires_on", read_only=True, default=None
+        source="contract.insurance_expires_on", read_only=True, default=None, allow_null=True
     )
 
     class Meta:

@@ -210,7 +210,8 @@ class AssessmentSerializer(serializers.ModelSerializer):
         )
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.UUID)
+    # The newer assessment's id; null while this one is the latest.
+    @extend_schema_field(serializers.UUIDField(allow_null=True))
     def get_superseded_by(self, obj: RiskAssessment) -> str | None:
         try:
             return str(obj.superseded_by.pk)

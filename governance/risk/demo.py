@@ -7,7 +7,6 @@ class and tier shown afterwards is computed from them by the scorer, not written
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
@@ -20,8 +19,9 @@ from governance.risk.services import (
     risk_assessment_create,
     risk_create,
 )
+from governance.risk.shipped import SHIPPED_DIR, shipped_files
 
-METHODOLOGY_DIR = Path(__file__).resolve().parent / "methodologies"
+METHODOLOGY_DIR = SHIPPED_DIR
 
 SAFEGUARDS_STRONG = {
     "human_review": "adverse",
@@ -238,8 +238,8 @@ RISKS: list[tuple[str, str, str, dict[str, Any], tuple[str, str] | None]] = [
 
 
 def _load_methodologies(actor: Any) -> Methodology:
-    files = [(path.name, path.read_bytes()) for path in sorted(METHODOLOGY_DIR.glob("*.yaml"))]
-    methodologies_load(files=files, actor=actor)
+    # Migrations load them; this keeps a database emptied since (tests, a flush) working.
+    methodologies_load(files=shipped_files(), actor=actor)
     return Methodology.objects.get(slug="impact", version="1")
 
 

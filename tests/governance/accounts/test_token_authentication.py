@@ -24,14 +24,14 @@ def _client(key: str) -> APIClient:
 
 def test_a_token_brings_every_role_of_its_user() -> None:
     user = user_with_roles(Role.REVIEWER, Role.LEGAL, Role.EXECUTIVE)
-    body = _client(services.api_token_create(user=user)).get("/api/v1/me/").json()
+    body = _client(services.api_token_create(user=user, scopes=["read"])).get("/api/v1/me/").json()
     assert body["roles"] == ["executive", "legal", "reviewer"]
     assert "approvals.sign" in body["permissions"]
 
 
 def test_a_user_without_roles_is_authenticated_but_sees_nothing() -> None:
     user = user_with_roles()
-    client = _client(services.api_token_create(user=user))
+    client = _client(services.api_token_create(user=user, scopes=["read"]))
     body = client.get("/api/v1/me/").json()
     assert body["roles"] == [] and body["permissions"] == []
     assert client.get("/api/v1/deployments/").status_code == 403
@@ -40,12 +40,12 @@ def test_a_user_without_roles_is_authenticated_but_sees_nothing() -> None:
 def test_a_revoked_token_or_an_inactive_user_is_refused() -> None:
     admin = user_with_roles(Role.ADMIN)
     user = user_with_roles(Role.AUDITOR)
-    revoked = services.api_token_create(user=user, name="old")
+    revoked = services.api_token_create(user=user, name="old", scopes=["read"])
     services.api_token_revoke(token=user.api_tokens.get(name="old"), actor=admin)
     response = _client(revoked).get("/api/v1/me/")
     assert response.status_code == 401 and "revoked" in response.json()["detail"]
 
-    live = services.api_token_create(user=user, name="live")
+    live = services.api_token_create(user=user, name="live", scopes=["read"])
     assert _client(live).get("/api/v1/me/").status_code == 200
     services.user_deactivate(user=user, actor=admin, reason="left the company")
     response = _client(live).get("/api/v1/me/")
@@ -56,7 +56,7 @@ def test_a_call_asks_one_query_for_the_token_its_user_and_roles(
     django_assert_num_queries,  # type: ignore[no-untyped-def]
 ) -> None:
     user = user_with_roles(Role.REQUESTER, Role.REVIEWER)
-    client = _client(services.api_token_create(user=user))
+    client = _client(services.api_token_create(user=user, scopes=["read"]))
     client.get("/api/v1/me/")  # the first use records last_used_at
     with django_assert_num_queries(1):
         assert client.get("/api/v1/me/").status_code == 200
@@ -64,7 +64,7 @@ def test_a_call_asks_one_query_for_the_token_its_user_and_roles(
 
 def test_last_use_is_recorded_at_most_once_an_hour() -> None:
     user = user_with_roles(Role.AUDITOR)
-    client = _client(services.api_token_create(user=user))
+    client = _client(services.api_token_create(user=user, scopes=["read"]))
     token = ApiToken.objects.get(user=user)
     assert token.last_used_at is None
     client.get("/api/v1/me/")
@@ -86,7 +86,7 @@ def test_fields_not_read_with_the_token_load_when_used() -> None:
     from governance.accounts.authentication import HashedTokenAuthentication
 
     user = user_with_roles(Role.AUDITOR, email="auditor@example.org")
-    key = services.api_token_create(user=user)
+    key = services.api_token_create(user=user, scopes=["read"])
     found, token = HashedTokenAuthentication().authenticate_credentials(key)
     assert found.pk == user.pk and token.user_id == user.pk
     assert found.email == "auditor@example.org"

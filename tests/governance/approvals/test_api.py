@@ -155,9 +155,8 @@ def test_a_known_answer_costs_four_queries_on_the_full_path(django_assert_num_qu
     deployment, requester, _ = ready_deployment("II")
     approve_fully(services.approval_request_create(deployment=deployment, actor=requester))
     client = APIClient()
-    client.credentials(
-        HTTP_AUTHORIZATION=f"Token {api_token_create(user=user_with_roles(Role.AUDITOR))}"
-    )
+    key = api_token_create(user=user_with_roles(Role.AUDITOR), scopes=["gate:read"])
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     url = f"/api/v1/deployments/{deployment.pk}/gate/"
     assert client.get(url).json()["allowed"] is True
     gate_replay.forget_all()

@@ -34,7 +34,9 @@ def _approved_deployment(tier: str = "II") -> tuple[Any, User]:
 
 def _pipeline(user: User) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user)}")
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Token {api_token_create(user=user, scopes=['gate:read'])}"
+    )
     return client
 
 
@@ -242,7 +244,7 @@ def test_expired_answers_make_room_before_the_oldest_live_one(monkeypatch) -> No
 
 def test_only_what_the_full_path_would_answer_the_same_way_is_replayed() -> None:
     deployment, _ = _approved_deployment()
-    key = api_token_create(user=user_with_roles(Role.AUDITOR))
+    key = api_token_create(user=user_with_roles(Role.AUDITOR), scopes=["gate:read"])
     url = f"/api/v1/deployments/{deployment.pk}/gate/"
     pipeline = APIClient()
     pipeline.credentials(HTTP_AUTHORIZATION=f"Token {key}")
@@ -311,6 +313,7 @@ def test_a_replay_never_relaxes_the_commit_of_an_enclosing_transaction() -> None
 def test_outside_a_transaction_the_replayed_decision_alone_commits_without_waiting(
     settings,
 ) -> None:  # type: ignore[no-untyped-def]
+    settings.GATE_DECISIONS_ASYNC_COMMIT = True  # the operator's opt-out of durability
     deployment, auditor, pipeline, url = _auditor_with_a_kept_answer()
     # The statement as replayed, asked what its own transaction commits with.
     token = ApiToken.objects.get(user=auditor)
@@ -318,7 +321,7 @@ def test_outside_a_transaction_the_replayed_decision_alone_commits_without_waiti
         cursor.execute("SELECT seq FROM ledger_ledgerhead WHERE id = 1")
         head = cursor.fetchone()[0]
         values = [deployment.pk, timezone.now(), True, Jsonb([]), "f" * 64, None]
-        guard = [token.key_hash, auditor.pk, head]
+        guard = gate_replay.guard_values(token.key_hash, auditor.pk, timezone.now(), head)
         cursor.execute(
             gate_replay._replay_sql() + " RETURNING current_setting('synchronous_commit')",
             [*values, *guard],

@@ -207,3 +207,19 @@ def test_make_run_hands_its_port_to_the_site_url() -> None:
     honcho = next(line for line in result.stdout.splitlines() if "honcho" in line)
     assert "WEB_PORT=8101" in honcho
     assert 'SITE_URL="${SITE_URL:-http://127.0.0.1:8101}"' in honcho
+
+
+def test_gate_decisions_wait_for_the_disk_unless_asked_not_to(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # A decision record is evidence of what was allowed: durable unless the operator opts out.
+    ask = "from django.conf import settings; print(settings.GATE_DECISIONS_ASYNC_COMMIT)"
+    clean = {k: v for k, v in os.environ.items() if k != "GATE_DECISIONS_ASYNC_COMMIT"}
+    for env, expected in [({}, "False"), ({"GATE_DECISIONS_ASYNC_COMMIT": "true"}, "True")]:
+        result = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", ask],
+            cwd=ROOT,
+            env={**clean, "GOVERNANCE_VAR_DIR": str(tmp_path), **env},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.stdout.strip().splitlines()[-1] == expected, result.stderr

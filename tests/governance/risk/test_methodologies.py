@@ -37,8 +37,9 @@ def _errors(document: dict[str, Any]) -> dict[str, str]:
     return dict(caught.value.errors)
 
 
-def test_shipped_methodologies_load_with_their_file_hash() -> None:
-    impact = load_shipped()
+def test_migrations_load_the_shipped_methodologies_with_their_file_hash() -> None:
+    # The test database is built by `migrate`, as a production install is.
+    impact = Methodology.objects.get(slug="impact", version="1")
     eu = impact.eu_classification
     assert eu is not None and (eu.slug, eu.version, eu.kind) == (
         "eu-ai-act",
@@ -47,18 +48,35 @@ def test_shipped_methodologies_load_with_their_file_hash() -> None:
     )
     raw = (METHODOLOGY_DIR / "impact-1.yaml").read_bytes()
     assert impact.sha256 == hashlib.sha256(raw).hexdigest()
-    assert impact.source.encode() == raw
+    assert impact.source.encode() == raw and impact.file_name == "impact-1.yaml"
     assert impact.spec.max_raw == 43 and impact.spec.max_mitigation == 14
-    loaded = LedgerEvent.objects.filter(action="risk_methodology.loaded")
-    assert sorted(e.payload["slug"] for e in loaded) == ["eu-ai-act", "impact"]
-    assert {e.payload["sha256"] for e in loaded} == {m.sha256 for m in Methodology.objects.all()}
+    assert impact.definition == parse_methodology(raw)
 
 
-def test_command_loads_a_directory_and_reloading_identical_files_is_a_no_op(capsys: Any) -> None:
-    call_command("load_methodology", str(METHODOLOGY_DIR))
-    first = capsys.readouterr().out
-    assert "impact v1 (impact)" in first and first.count(": loaded") == 2
+def test_the_shipped_loader_is_idempotent_and_takes_a_models_registry() -> None:
+    from django.apps import apps
+
+    from governance.risk.shipped import load_shipped_methodologies
+
+    assert load_shipped_methodologies(apps) == []
+    Methodology.objects.all()._raw_delete(Methodology.objects.db)  # an emptied database
+    assert load_shipped_methodologies(apps) == ["eu-ai-act v1", "impact v1"]
+    assert load_shipped_methodologies() == []
+    assert load_shipped().eu_classification is not None
+
+
+def test_loading_a_new_methodology_is_ledgered(tmp_path: Path) -> None:
+    document = methodology_definition(slug="fair", version="1")
+    call_command("load_methodology", str(_write(tmp_path, document)))
+    loaded = Methodology.objects.get(slug="fair")
+    (event,) = LedgerEvent.objects.filter(action="risk_methodology.loaded")
+    assert event.payload["slug"] == "fair" and event.payload["sha256"] == loaded.sha256
+
+
+def test_command_reloading_the_shipped_files_is_a_no_op(capsys: Any) -> None:
     events = LedgerEvent.objects.count()
+    call_command("load_methodology", str(METHODOLOGY_DIR))
+    assert capsys.readouterr().out.count("already loaded, unchanged") == 2
     call_command("load_methodology", str(METHODOLOGY_DIR / "impact-1.yaml"))
     assert "already loaded, unchanged" in capsys.readouterr().out
     assert Methodology.objects.count() == 2
@@ -135,7 +153,7 @@ def test_command_exits_non_zero_naming_the_field_and_loads_nothing(
     with pytest.raises(CommandError) as caught:
         call_command("load_methodology", str(good), str(bad))
     assert field in str(caught.value) and "Nothing was loaded" in str(caught.value)
-    assert Methodology.objects.count() == 0
+    assert not Methodology.objects.filter(slug="good").exists()
     assert not LedgerEvent.objects.filter(action="risk_methodology.loaded").exists()
 
 
@@ -184,7 +202,7 @@ def test_an_impact_methodology_needs_its_classification_loaded_first(tmp_path: P
     document = methodology_definition(slug="linked", eu=("eu-ai-act", "9"))
     with pytest.raises(CommandError, match="eu-ai-act v9 is not loaded"):
         call_command("load_methodology", str(_write(tmp_path, document)))
-    assert Methodology.objects.count() == 0
+    assert not Methodology.objects.filter(slug="linked").exists()
 
 
 def test_loaded_methodologies_cannot_be_changed_or_deleted() -> None:
