@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from governance.accounts.models import User
 from governance.accounts.permissions import Perm
+from governance.accounts.scopes import Scope
 from governance.core.api import UUIDLookup
 from governance.inventory.models import Deployment
 from governance.monitoring import selectors
@@ -279,7 +280,7 @@ class PlanTemplateView(APIView):
 
 class ObservationBatchView(APIView):
     write_perm = Perm.OBSERVATIONS_WRITE
-    required_scope = "observations:write"
+    write_scopes = (Scope.OBSERVATIONS_WRITE, Scope.WRITE)
 
     @extend_schema(
         request=BatchInputSerializer,
@@ -305,7 +306,7 @@ class ObservationBatchView(APIView):
 
 class DriftView(APIView):
     write_perm = Perm.OBSERVATIONS_WRITE
-    required_scope = "observations:write"
+    write_scopes = (Scope.OBSERVATIONS_WRITE, Scope.WRITE)
 
     @extend_schema(
         responses={200: DriftResultSerializer(many=True)},

@@ -195,3 +195,45 @@ def test_bad_bins_are_refused_naming_the_feature(
     assert response.status_code == 400
     assert field in response.json()
     assert not DriftResult.objects.exists()
+
+
+def _token_client(user: Any, scopes: list[str]) -> Any:
+    from rest_framework.test import APIClient
+
+    from governance.accounts.services import api_token_create
+
+    client = APIClient()
+    key = api_token_create(user=user, name="pipeline", scopes=scopes)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+@pytest.mark.parametrize(
+    ("scopes", "status"),
+    [(["observations:write"], 201), (["write"], 201), (["read", "gate:read"], 403)],
+)
+def test_a_pipeline_token_needs_an_observations_or_write_scope(
+    deployment: Any, plan: Any, engineer: Any, scopes: list[str], status: int
+) -> None:
+    client = _token_client(engineer, scopes)
+    response = client.post(_url(deployment, "observations"), {"points": _points(2)}, format="json")
+    assert response.status_code == status, response.content
+
+
+def test_an_observations_token_cannot_change_anything_else(
+    deployment: Any, plan: Any, engineer: Any
+) -> None:
+    client = _token_client(engineer, ["observations:write"])
+    response = client.post(
+        "/api/v1/incidents/",
+        {
+            "deployment": str(deployment.pk),
+            "title": "x",
+            "description": "y",
+            "occurred_at": "2026-03-01T08:00:00Z",
+            "aware_at": "2026-03-01T10:00:00Z",
+            "severity": "low",
+        },
+        format="json",
+    )
+    assert response.status_code == 403
