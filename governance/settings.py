@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "governance.risk",
     "governance.liability",
     "governance.approvals",
+    "governance.monitoring",
     "governance.notifications",
     "governance.dashboard",
     "governance.findings",
@@ -378,6 +379,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "notifications-sweep-due-daily": {"task": "notifications.sweep_due", "schedule": 86400.0},
 }
 
+# --- monitoring ---
+CELERY_BEAT_SCHEDULE["monitoring-silence-sweep"] = {
+    "task": "monitoring.silence_sweep",
+    "schedule": 900.0,
+}
+CELERY_BEAT_SCHEDULE["monitoring-incident-reminders"] = {
+    "task": "monitoring.incident_reminders",
+    "schedule": 300.0,
+}
 # --- ledger ---
 # Every signed checkpoint of the chain's head is also appended to checkpoints.jsonl here. Put
 # it where those who administer the database cannot rewrite it (another host's mount, an

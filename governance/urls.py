@@ -12,6 +12,7 @@ ROOMS = (
     ("governance.risk", "risk"),
     ("governance.liability", "liability"),
     ("governance.approvals", "approvals"),
+    ("governance.monitoring", "monitoring"),
     ("governance.notifications", "notifications"),
     ("governance.dashboard", "dashboard"),
     ("governance.findings", "findings"),

@@ -39,6 +39,10 @@ class Perm(StrEnum):
     EXPORT_CREATE = "reports.export"
     USER_MANAGE = "accounts.manage"
     LEDGER_VERIFY = "ledger.verify"
+    MONITORING_PLAN_EDIT = "monitoring.plan_edit"
+    OBSERVATIONS_WRITE = "monitoring.observations_write"
+    INCIDENT_REPORT = "monitoring.incident_report"
+    INCIDENT_MANAGE = "monitoring.incident_manage"
     # Findings. Owners work on their own findings whatever their role (an object rule in the
     # findings services); FINDING_MANAGE works on anyone's.
     FINDING_CREATE = "findings.create"
@@ -48,7 +52,14 @@ class Perm(StrEnum):
     FINDING_ACCEPT_RISK = "findings.accept_risk"
 
 
-_SIGNERS = {Perm.VIEW, Perm.APPROVAL_SIGN, Perm.REPORT_REQUEST, Perm.FINDING_WORK}
+# Anyone who signs may also report an incident they see: reporting must never wait for a role.
+_SIGNERS = {
+    Perm.VIEW,
+    Perm.APPROVAL_SIGN,
+    Perm.REPORT_REQUEST,
+    Perm.FINDING_WORK,
+    Perm.INCIDENT_REPORT,
+}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.REQUESTER: frozenset(
@@ -62,6 +73,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.BIAS_AUDIT_EDIT,
             Perm.LIABILITY_EDIT,
             Perm.REPORT_REQUEST,
+            Perm.MONITORING_PLAN_EDIT,
+            Perm.OBSERVATIONS_WRITE,
+            Perm.INCIDENT_REPORT,
             Perm.FINDING_CREATE,
             Perm.FINDING_WORK,
         }
@@ -78,6 +92,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.DEPLOYMENT_TRANSITION,
             Perm.EXPORT_CREATE,
             Perm.LEDGER_VERIFY,
+            Perm.MONITORING_PLAN_EDIT,
+            Perm.INCIDENT_MANAGE,
             Perm.FINDING_CREATE,
             Perm.FINDING_MANAGE,
             Perm.FINDING_VERIFY,

@@ -59,4 +59,8 @@ def accepted_scopes(method: str, view: Any) -> tuple[str, ...]:
     """The scopes of which a token needs one for this request to this view."""
     if method in SAFE_METHODS:
         return tuple(getattr(view, "read_scopes", SAFE_DEFAULT))
+    # A view may accept several scopes for writes (`write_scopes`), e.g. a pipeline's narrow
+    # `observations:write` or a general `write`.
+    if hasattr(view, "write_scopes"):
+        return tuple(view.write_scopes)
     return (getattr(view, "required_scope", UNSAFE_DEFAULT),)

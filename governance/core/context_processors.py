@@ -23,6 +23,7 @@ NAVIGATION: list[tuple[str, str, Perm]] = [
     ("Findings", "findings:list", Perm.VIEW),
     ("Accountability", "liability:matrix", Perm.VIEW),
     ("Reports", "reports:report_list", Perm.VIEW),
+    ("Incidents", "monitoring:incident_list", Perm.VIEW),
     ("Audit log", "ledger:event_list", Perm.VIEW),
 ]
 

@@ -19,6 +19,7 @@ DEPLOYMENT_TABS: list[tuple[str, str, str]] = [
     ("bias", "Bias audits", "bias:deployment_audits"),
     ("findings", "Findings", "findings:deployment_findings"),
     ("accountability", "Accountability", "liability:deployment_accountability"),
+    ("monitoring", "Monitoring", "monitoring:deployment_monitoring"),
     ("reports", "Reports", "reports:deployment_reports"),
     ("history", "History", "inventory:deployment_history"),
 ]

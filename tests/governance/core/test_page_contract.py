@@ -48,6 +48,7 @@ from governance.approvals.models import ApprovalRequest
 from governance.findings.models import Finding, FindingEvidence
 from governance.inventory.models import AISystem, Dataset, Deployment, ModelVersion
 from governance.liability.models import AccountabilityAssignment, Contract, OwnershipOffer, Party
+from governance.monitoring.models import Incident
 from governance.notifications.models import Notification
 from governance.notifications.services import notification_create
 from governance.risk.methodology import KIND_IMPACT
@@ -96,6 +97,11 @@ SHOWN_ONCE_POSTS = {"accounts:token_create": "a new token's key, shown in that a
 # The kind of record named by each page's path parameter. Pages are visited with one record
 # of each status of that kind, since what a page offers depends on the status.
 SAMPLES: dict[str, type[models.Model]] = {
+    "monitoring:deployment_monitoring": Deployment,
+    "monitoring:incident_new": Deployment,
+    "monitoring:incident_detail": Incident,
+    "monitoring:incident_transition": Incident,
+    "monitoring:incident_deployment_action": Incident,
     "accounts:token_revoke": ApiToken,
     "approvals:request_detail": ApprovalRequest,
     "approvals:request_sign": ApprovalRequest,

@@ -16,6 +16,7 @@ SEEDERS = (
     "governance.liability.demo",
     "governance.findings.demo",
     "governance.approvals.demo",
+    "governance.monitoring.demo",
 )
 
 

@@ -1,0 +1,118 @@
+"""Reads of the monitoring room, each a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+
+from governance.monitoring.choices import IncidentStatus
+from governance.monitoring.models import (
+    Alert,
+    DriftResult,
+    Incident,
+    MonitoringPlan,
+    Observation,
+)
+
+
+def current_plan_of(deployment: Any) -> MonitoringPlan | None:
+    return (
+        MonitoringPlan.objects.filter(deployment_id=deployment.pk, is_current=True)
+        .select_related("owner")
+        .prefetch_related("metrics")
+        .first()
+    )
+
+
+def incidents_for(user: Any) -> QuerySet[Incident]:
+    # Every role with VIEW reads every incident (checked by the caller's permission class).
+    return Incident.objects.select_related("deployment__model_version__system", "created_by")
+
+
+def alerts_for(user: Any) -> QuerySet[Alert]:
+    return Alert.objects.select_related("deployment__model_version__system")
+
+
+def drift_for(deployment: Any) -> QuerySet[DriftResult]:
+    return DriftResult.objects.filter(deployment_id=deployment.pk)
+
+
+def latest_drift_by_feature(deployment: Any) -> list[DriftResult]:
+    """The newest result per feature (one query; the table is read newest first)."""
+    seen: dict[str, DriftResult] = {}
+    for result in drift_for(deployment).order_by("feature", "-created_at")[:5000]:
+        seen.setdefault(result.feature, result)
+    return sorted(seen.values(), key=lambda r: r.feature)
+
+
+def series(
+    deployment: Any, metric: str, *, since: dt.datetime | None = None
+) -> QuerySet[Observation]:
+    points = Observation.objects.filter(deployment_id=deployment.pk, metric=metric)
+    if since is not None:
+        points = points.filter(window_end__gte=since)
+    return points.order_by("window_end")
+
+
+def open_incident_clocks() -> QuerySet[Incident]:
+    """Serious incidents not yet reported to the authority, nearest deadline first."""
+    return (
+        Incident.objects.filter(
+            serious=True,
+            report_kind="",
+            status__in=[IncidentStatus.OPEN, IncidentStatus.INVESTIGATING],
+        )
+        .select_related("deployment__model_version__system")
+        .order_by("report_due_at")
+    )
+
+
+def monitoring_tab(deployment: Any, *, days: int = 365) -> dict[str, Any]:
+    """Everything the Monitoring tab shows, in six queries whatever the data size."""
+    from django.utils import timezone
+
+    from governance.monitoring.charts import metric_chart_svg
+    from governance.monitoring.choices import Direction
+
+    plan = current_plan_of(deployment)
+    since = timezone.now() - dt.timedelta(days=days)
+    by_metric: dict[str, list[tuple[dt.datetime, float]]] = {}
+    rows = (
+        Observation.objects.filter(deployment_id=deployment.pk, window_end__gte=since)
+        .order_by("window_end")
+        .values_list("metric", "window_end", "value")
+    )
+    for metric, moment, value in rows.iterator(chunk_size=5000):
+        by_metric.setdefault(metric, []).append((moment, value))
+    charts = []
+    for metric in plan.metrics.all() if plan else []:
+        points = by_metric.get(metric.key, [])
+        charts.append(
+            {
+                "metric": metric,
+                "latest": points[-1] if points else None,
+                "count": len(points),
+                "svg": metric_chart_svg(
+                    title=f"{metric.name} over the last {days} days",
+                    points=points,
+                    warning=float(metric.warning_threshold),
+                    breach=float(metric.breach_threshold),
+                    higher_is_better=metric.direction == Direction.HIGHER_IS_BETTER,
+                ),
+            }
+        )
+    return {
+        "plan": plan,
+        "charts": charts,
+        "drift": latest_drift_by_feature(deployment),
+        "alerts": list(
+            Alert.objects.filter(deployment_id=deployment.pk).order_by("-created_at")[:20]
+        ),
+        "incidents": list(
+            Incident.objects.filter(deployment_id=deployment.pk)
+            .select_related("created_by")
+            .order_by("-aware_at")[:20]
+        ),
+    }
