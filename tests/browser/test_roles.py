@@ -79,7 +79,9 @@ def test_auditor_sees_every_page_and_no_write_control(page: Any) -> None:
             "Risk",
             "Approvals",
             "Bias audits",
+            "Findings",
             "Accountability",
+            "Monitoring",
             "Reports",
             "History",
         ]
