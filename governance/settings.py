@@ -124,7 +124,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "governance.core.context_processors.navigation",
+                "governance.dashboard.navigation.navigation",
                 "governance.notifications.context_processors.inbox",
             ],
         },

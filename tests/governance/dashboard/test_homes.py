@@ -175,6 +175,6 @@ def test_every_demo_role_home_and_deployment_page_loads(
 
 
 def _demo_users() -> list[Any]:
-    from governance.core.demo import DEMO_USERS
+    from governance.accounts.demo import DEMO_USERS
 
     return DEMO_USERS
