@@ -506,3 +506,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+# Refuse to append a ledger event whose kind has no registered sentence (governance/ledger/
+# describe.py). Off in production, where an unnamed event is still better than a lost one;
+# the test suite turns it on so that every event the code emits proves it reads as a sentence.
+LEDGER_REQUIRE_KNOWN_ACTIONS = env_bool("LEDGER_REQUIRE_KNOWN_ACTIONS", default=False)

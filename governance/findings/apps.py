@@ -7,6 +7,10 @@ class FindingsConfig(AppConfig):
     verbose_name = "Findings"
 
     def ready(self) -> None:
+        from governance.findings import events
+
+        events.register()  # how its ledger events read
+
         from governance.approvals.gate_checks import register_gate_check
         from governance.findings import panels  # noqa: F401  (registers the dashboard panels)
         from governance.findings.gate import open_findings_check
