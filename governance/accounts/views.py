@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from governance.accounts.forms import LoginForm, TokenForm
 from governance.accounts.models import ApiToken, User
-from governance.accounts.permissions import permissions_of
+from governance.accounts.permissions import role_abilities
 from governance.accounts.services import api_token_create, api_token_revoke
 
 
@@ -35,7 +35,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         {
             "tokens": tokens,
             "new_key": new_key,
-            "permissions": sorted(p.value for p in permissions_of(request.user)),
+            "abilities": role_abilities(cast(User, request.user).roles),
         },
     )
 

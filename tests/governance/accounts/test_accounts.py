@@ -4,11 +4,12 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from governance.accounts.models import User
-from governance.accounts.permissions import Perm, can
+from governance.accounts.permissions import PERM_DESCRIPTIONS, Perm, can
 from governance.accounts.roles import Role
 from governance.accounts.services import reauthenticate, user_deactivate, user_roles_set
 from governance.core.errors import PermissionRefused
@@ -143,3 +144,17 @@ def test_wrong_reauthentication_is_refused_ledgered_and_counts_toward_lockout(rf
 def test_correct_reauthentication_passes(rf) -> None:  # type: ignore[no-untyped-def]
     user = user_with_roles(Role.REVIEWER)
     reauthenticate(user=user, password=PASSWORD, request=rf.post("/"), purpose="signoff")
+
+
+def test_every_permission_is_described_in_words() -> None:
+    assert set(PERM_DESCRIPTIONS) == set(Perm)
+
+
+@pytest.mark.django_db
+def test_profile_says_what_each_role_may_do_in_words(client: Client) -> None:
+    client.force_login(user_with_roles("auditor", "legal"))
+    body = client.get(reverse("accounts:profile")).content.decode()
+    assert "<h3>Legal</h3>" in body and "<h3>Auditor</h3>" in body
+    assert "Record parties, contracts and who is accountable" in body
+    assert "See every record of the governance system" in body
+    assert "liability.edit" not in body and "approvals.sign" not in body
