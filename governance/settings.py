@@ -535,7 +535,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"refusals": {"()": "governance.core.logfilters.RefusalsAsOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {"axes": {"level": "WARNING"}, "django.request": {"filters": ["refusals"]}},
 }
+# Refuse to append a ledger event whose kind has no registered sentence (governance/ledger/
+# describe.py). Off in production, where an unnamed event is still better than a lost one;
+# the test suite turns it on so that every event the code emits proves it reads as a sentence.
+LEDGER_REQUIRE_KNOWN_ACTIONS = env_bool("LEDGER_REQUIRE_KNOWN_ACTIONS", default=False)
