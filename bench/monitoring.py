@@ -336,6 +336,10 @@ and PostgreSQL share the two cores). Rates of the {args.rounds} rounds:
 all {stored_points:,} points and exactly one `observation_batch.received` ledger event per
 batch ({events}) were stored, and `manage.py verify_audit_log` answered:
 `{verified.stdout.strip()}`.
+On PostgreSQL a batch's points are streamed with COPY inside the batch's transaction
+(`governance/monitoring/services/ingestion.py`); with the ORM's `bulk_create` (batches of
+2,000 rows) the same command measured 8,358 observations/s at load 4.8, two thirds of each
+request being spent building and sending the INSERT statements.
 
 **The Monitoring tab** (`/deployments/{{id}}/monitoring/`) with {args.metrics} metrics ×
 {args.days} days of daily values ({tab_points:,} points, stored through the ingestion service
