@@ -380,13 +380,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 }
 
 # --- monitoring ---
+# Both sweeps are idempotent, so a shorter period only finds silences and due reminders
+# sooner (the worker tests run them every second).
 CELERY_BEAT_SCHEDULE["monitoring-silence-sweep"] = {
     "task": "monitoring.silence_sweep",
-    "schedule": 900.0,
+    "schedule": float(env_int("MONITORING_SILENCE_SWEEP_SECONDS", 900, minimum=1)),
 }
 CELERY_BEAT_SCHEDULE["monitoring-incident-reminders"] = {
     "task": "monitoring.incident_reminders",
-    "schedule": 300.0,
+    "schedule": float(env_int("MONITORING_REMINDER_SWEEP_SECONDS", 300, minimum=1)),
 }
 # --- ledger ---
 # Every signed checkpoint of the chain's head is also appended to checkpoints.jsonl here. Put
