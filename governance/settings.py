@@ -380,6 +380,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 }
 
 # --- monitoring ---
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(  # type: ignore[attr-defined]
+    {
+        "IncidentStatusEnum": "governance.monitoring.choices.IncidentStatus",
+        "AuthorityReportKindEnum": "governance.monitoring.choices.AuthorityReportKind",
+        "SeriousCategoryEnum": "governance.monitoring.choices.SeriousCategory",
+        "MetricKindEnum": "governance.monitoring.choices.MetricKind",
+        "MetricDirectionEnum": "governance.monitoring.choices.Direction",
+        "AlertLevelEnum": "governance.monitoring.choices.AlertLevel",
+        "DriftBandEnum": "governance.monitoring.choices.DriftBand",
+        "DeploymentActionKindEnum": "governance.monitoring.choices.DeploymentActionKind",
+    }
+)
 # Both sweeps are idempotent, so a shorter period only finds silences and due reminders
 # sooner (the worker tests run them every second).
 CELERY_BEAT_SCHEDULE["monitoring-silence-sweep"] = {

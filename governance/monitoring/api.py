@@ -217,7 +217,7 @@ class IncidentTransitionSerializer(serializers.Serializer):
     )
 
 
-class ReasonSerializer(serializers.Serializer):
+class IncidentActionReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
@@ -275,7 +275,8 @@ class PlanTemplateView(APIView):
         deployment = _deployment(pk)
         assessment = current_assessment(deployment)
         tier = getattr(assessment, "tier", None)
-        return Response(plan_template(tier))
+        # Through the serializer, so thresholds are decimal strings as in a saved plan.
+        return Response(PlanMetricSerializer(plan_template(tier), many=True).data)
 
 
 class ObservationBatchView(APIView):
@@ -387,11 +388,13 @@ class IncidentViewSet(
         )
         return Response(IncidentSerializer(self.get_queryset().get(pk=incident.pk)).data)
 
-    @extend_schema(request=ReasonSerializer, responses={201: DeploymentActionSerializer})
+    @extend_schema(
+        request=IncidentActionReasonSerializer, responses={201: DeploymentActionSerializer}
+    )
     @action(detail=True, methods=["post"])
     def suspend(self, request: Request, pk: Any = None) -> Response:
         incident = self.get_object()
-        data = ReasonSerializer(data=request.data)
+        data = IncidentActionReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         done = incident_services.deployment_suspend(
             deployment=incident.deployment,
@@ -401,11 +404,13 @@ class IncidentViewSet(
         )
         return Response(DeploymentActionSerializer(done).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ReasonSerializer, responses={201: DeploymentActionSerializer})
+    @extend_schema(
+        request=IncidentActionReasonSerializer, responses={201: DeploymentActionSerializer}
+    )
     @action(detail=True, methods=["post"])
     def rollback(self, request: Request, pk: Any = None) -> Response:
         incident = self.get_object()
-        data = ReasonSerializer(data=request.data)
+        data = IncidentActionReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         done = incident_services.deployment_rollback(
             deployment=incident.deployment,
