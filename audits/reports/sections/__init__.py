@@ -95,6 +95,7 @@ def _dossier() -> list[Slot]:
         bias,
         inventory,
         ledger,
+        monitoring,
         risk,
         verification,
     )
@@ -106,6 +107,7 @@ def _dossier() -> list[Slot]:
         bias.SECTION,  # 4: bias audits
         risk.SECTION,  # 5: the risk-management system
         ledger.SECTION,  # 6
+        monitoring.SECTION,  # 9: post-market monitoring (Art 72)
         verification.SECTION,
     ]
 
@@ -138,16 +140,23 @@ def _portfolio() -> list[Slot]:
     ]
 
 
+def _serious_incident() -> list[Slot]:
+    from audits.reports.sections import incident, verification
+
+    return [incident.SECTION, incident.LEDGER_SECTION, verification.SECTION]  # Art 73
+
+
 _BUILDERS: dict[str, Callable[[], list[Slot]]] = {
     "deployment_dossier": _dossier,
     "bias_audit": _bias_audit,
     "portfolio": _portfolio,
+    "serious_incident": _serious_incident,
 }
 
 
 # How a kind whose subject lives in another room finds it: subject id → (the deployment it
 # belongs to, or None; the report's title), or InvalidInput naming the field. sections/bias.py
-# adds "bias_audit" (imported by the app's ready()).
+# adds "bias_audit", sections/incident.py "serious_incident" (imported by the app's ready()).
 SUBJECT_RESOLVERS: dict[str, Callable[[str], tuple[Deployment | None, str]]] = {}
 
 
