@@ -188,8 +188,6 @@ def test_reading_the_monitoring_part_costs_the_same_whatever_the_number_of_value
     for deployment, days in ((small, 3), (large, 300)):
         for metric in ("accuracy", "missing_rate", "selection_rate_ratio"):
             values = [0.7 if i % 10 == 0 else 0.9 for i in range(days)]
-            observations_ingest(
-                deployment=deployment, points=_points(values, metric), actor=owner
-            )
+            observations_ingest(deployment=deployment, points=_points(values, metric), actor=owner)
     _snapshot_queries(small, viewer)  # the first snapshot fills per-process caches
     assert _snapshot_queries(small, viewer) == _snapshot_queries(large, viewer)
