@@ -21,6 +21,7 @@ ORDER = [
     "seed_large",
     "pages",
     "findings",
+    "monitoring",
 ]
 
 

@@ -124,7 +124,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "governance.core.context_processors.navigation",
+                "governance.dashboard.navigation.navigation",
                 "governance.notifications.context_processors.inbox",
             ],
         },
@@ -380,13 +380,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 }
 
 # --- monitoring ---
+# Both sweeps are idempotent, so a shorter period only finds silences and due reminders
+# sooner (the worker tests run them every second).
 CELERY_BEAT_SCHEDULE["monitoring-silence-sweep"] = {
     "task": "monitoring.silence_sweep",
-    "schedule": 900.0,
+    "schedule": float(env_int("MONITORING_SILENCE_SWEEP_SECONDS", 900, minimum=1)),
 }
 CELERY_BEAT_SCHEDULE["monitoring-incident-reminders"] = {
     "task": "monitoring.incident_reminders",
-    "schedule": 300.0,
+    "schedule": float(env_int("MONITORING_REMINDER_SWEEP_SECONDS", 300, minimum=1)),
 }
 # --- ledger ---
 # Every signed checkpoint of the chain's head is also appended to checkpoints.jsonl here. Put
@@ -535,7 +537,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"refusals": {"()": "governance.core.logfilters.RefusalsAsOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {"axes": {"level": "WARNING"}, "django.request": {"filters": ["refusals"]}},
 }
+# Refuse to append a ledger event whose kind has no registered sentence (governance/ledger/
+# describe.py). Off in production, where an unnamed event is still better than a lost one;
+# the test suite turns it on so that every event the code emits proves it reads as a sentence.
+LEDGER_REQUIRE_KNOWN_ACTIONS = env_bool("LEDGER_REQUIRE_KNOWN_ACTIONS", default=False)

@@ -3,6 +3,8 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from governance.approvals.api import gate_urlpatterns
+from governance.core.icons import favicon
+from governance.dashboard.views import home
 
 # Each room contributes HTML pages (urls.py) and API routes (api.py) under one prefix.
 ROOMS = (
@@ -28,9 +30,17 @@ api_patterns: list[URLPattern | URLResolver] = [
     *[path("", include(f"{module}.api")) for module, _ in ROOMS],
 ]
 
+core_patterns = [
+    path("", home, name="home"),
+    # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says.
+    path("favicon.ico", favicon, name="favicon"),
+]
+
 urlpatterns = [
     path("api/v1/", include(api_patterns)),
-    path("", include("governance.core.urls")),
+    # The role-aware home (a dashboard page) and the site icon keep the `core:` names every
+    # link uses; the project's URLconf composes them so that core imports no room.
+    path("", include((core_patterns, "core"))),
     *[path("", include(f"{module}.urls")) for module, _ in ROOMS],
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -13,9 +13,21 @@ from rest_framework.test import APIClient
 
 from governance.accounts.models import User
 from governance.accounts.roles import Role
+from governance.ledger.describe import register_event_sentences
 from tests.factories import user_with_roles
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+
+
+# Kinds that only tests append (to grow a chain or a history); they read generically.
+TEST_EVENT_KINDS = ("event", "sample", "note", "elsewhere", "concurrent", "history", "quoting")
+register_event_sentences({f"test.{kind}": f"{{actor}}: test {kind}" for kind in TEST_EVENT_KINDS})
+
+
+@pytest.fixture(autouse=True)
+def _ledger_requires_known_kinds(settings: Any) -> None:
+    # Every event the suite makes the code emit must have a sentence for the audit log.
+    settings.LEDGER_REQUIRE_KNOWN_ACTIONS = True
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:

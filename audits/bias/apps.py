@@ -7,6 +7,10 @@ class BiasConfig(AppConfig):
     verbose_name = "Bias audits"
 
     def ready(self) -> None:
+        from audits.bias import events
+
+        events.register()  # how its ledger events read
+
         # Importing these registers the "bias_audit" gate check and dossier evidence (gate),
         # and the dashboard's overview panel, portfolio filter, checklist item and bulk facts.
         from audits.bias import gate, panels  # noqa: F401

@@ -7,6 +7,15 @@ class AuditType(models.TextChoices):
     CLASSIFICATION = "classification", "Classification with ground truth"
 
 
+# How an audit of each type is titled ("Selection-rate bias audit of 2026-03-01"): the
+# choice labels explain the data a type needs, which reads badly inside a title.
+AUDIT_TYPE_TITLES: dict[str, str] = {
+    AuditType.SELECTION: "Selection-rate",
+    AuditType.SCORING: "Scoring-rate",
+    AuditType.CLASSIFICATION: "Classification",
+}
+
+
 class DataFormat(models.TextChoices):
     ROWS = "rows", "Row-level: one row per person"
     COUNTS = "counts", "Aggregated: applicants and selected per category"

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import Q
 
 from audits.bias.choices import AuditStatus, AuditType, DataSource
@@ -14,7 +15,11 @@ class BiasAuditFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=AuditStatus.choices)
     audit_type = django_filters.ChoiceFilter(choices=AuditType.choices)
     data_source = django_filters.ChoiceFilter(choices=DataSource.choices)
-    independent = django_filters.BooleanFilter(method="filter_independent", label="Independent")
+    independent = django_filters.BooleanFilter(
+        method="filter_independent",
+        label="Independent",
+        widget=forms.Select(choices=[("", "any"), ("true", "yes"), ("false", "no")]),
+    )
     # Ids rather than drop-downs: a select listing every record would not scale.
     deployment = django_filters.UUIDFilter(field_name="deployment")
     model_version = django_filters.UUIDFilter(field_name="model_version")

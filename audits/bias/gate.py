@@ -67,7 +67,7 @@ def bias_audit_display(audit_id: Any) -> dict[str, Any] | None:
         return None
     rows = list(audit.results.order_by("is_intersection", "dimension", "position"))
     return {
-        "summary": f"{audit.get_audit_type_display()} audit by {audit.auditor_name} "
+        "summary": f"{audit.type_title} bias audit by {audit.auditor_name} "
         f"({audit.auditor_organisation}), dated {audit.audit_date:%Y-%m-%d}",
         "url": reverse("bias:audit_detail", kwargs={"pk": audit.pk}),
         "template": "bias/_dossier_evidence.html",

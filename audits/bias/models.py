@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 
 from audits.bias.choices import (
+    AUDIT_TYPE_TITLES,
     INDEPENDENCE_STATEMENTS,
     AuditStatus,
     AuditType,
@@ -197,7 +198,11 @@ class BiasAudit(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_audit_type_display()} bias audit of {self.audit_date:%Y-%m-%d}"
+        return f"{self.type_title} bias audit of {self.audit_date:%Y-%m-%d}"
+
+    @property
+    def type_title(self) -> str:
+        return AUDIT_TYPE_TITLES.get(self.audit_type, self.get_audit_type_display())
 
     @classmethod
     def from_db(cls, db: Any, field_names: Any, values: Any) -> BiasAudit:

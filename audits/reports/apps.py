@@ -8,6 +8,10 @@ class ReportsConfig(AppConfig):
     label = "reports"
 
     def ready(self) -> None:
+        from audits.reports import events
+
+        events.register()  # how its ledger events read
+
         # Registers the signing check, the dashboard's panel and portfolio filter, and how a
         # bias-audit summary and a serious-incident report find their subjects.
         from audits.reports import checks, panels  # noqa: F401

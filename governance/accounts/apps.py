@@ -7,6 +7,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and roles"
 
     def ready(self) -> None:
+        from governance.accounts import events
+
+        events.register()  # how its ledger events read
+
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_login_failed
 

@@ -7,6 +7,7 @@ enforce them, and are stated there in plain words.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -106,6 +107,47 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.AUDITOR: frozenset({Perm.VIEW}),
     Role.ADMIN: frozenset(Perm),
 }
+
+
+# What each permission lets a person do, in the words the profile page shows.
+PERM_DESCRIPTIONS: dict[Perm, str] = {
+    Perm.MONITORING_PLAN_EDIT: "Write deployments' post-market monitoring plans",
+    Perm.OBSERVATIONS_WRITE: "Send monitoring values and drift distributions",
+    Perm.INCIDENT_REPORT: "Report incidents",
+    Perm.INCIDENT_MANAGE: "Investigate incidents, report them to authorities, suspend or roll "
+    "back deployments",
+    Perm.VIEW: "See every record of the governance system",
+    Perm.INVENTORY_EDIT: "Register and edit AI systems, model versions, datasets and deployments",
+    Perm.DEPLOYMENT_TRANSITION: "Move deployments through their lifecycle",
+    Perm.RISK_ASSESS: "Assess the risk of deployments",
+    Perm.RISK_REGISTER_EDIT: "Add and edit entries of the risk register",
+    Perm.RISK_ACCEPT_HIGH: "Accept high residual risks",
+    Perm.METHODOLOGY_LOAD: "Load risk scoring methodologies",
+    Perm.APPROVAL_REQUEST: "Request approval of deployments",
+    Perm.APPROVAL_SIGN: "Sign approval requests for the roles you hold",
+    Perm.POLICY_EDIT: "Change approval policies",
+    Perm.BIAS_AUDIT_EDIT: "Upload and finalise bias audits",
+    Perm.LIABILITY_EDIT: "Record parties, contracts and who is accountable",
+    Perm.REPORT_REQUEST: "Request signed PDF reports",
+    Perm.EXPORT_CREATE: "Export evidence bundles for regulators",
+    Perm.USER_MANAGE: "Manage people and their roles",
+    Perm.LEDGER_VERIFY: "Check the audit log for tampering",
+    Perm.FINDING_CREATE: "Raise findings",
+    Perm.FINDING_WORK: "Work on the findings you own",
+    Perm.FINDING_MANAGE: "Work on anyone's findings",
+    Perm.FINDING_VERIFY: "Verify that findings were fixed",
+    Perm.FINDING_ACCEPT_RISK: "Sign risk acceptances of findings",
+}
+
+
+def role_abilities(roles: Iterable[str]) -> list[tuple[str, list[str]]]:
+    """Each role's label with what it lets a person do, in words, for the profile page."""
+    held = set(roles)
+    return [
+        (label, sorted(PERM_DESCRIPTIONS[perm] for perm in ROLE_PERMISSIONS[role]))
+        for role, label in Role.choices
+        if role in held
+    ]
 
 
 def permissions_of(user: User | AnonymousUser | None) -> frozenset[Perm]:

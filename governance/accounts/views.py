@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from governance.accounts.forms import LoginForm, TokenForm
 from governance.accounts.models import ApiToken, User
-from governance.accounts.permissions import mintable_scopes, permissions_of
+from governance.accounts.permissions import mintable_scopes, role_abilities
 from governance.accounts.scopes import Scope
 from governance.accounts.services import api_token_create, api_token_revoke
 from governance.core.views import save_form
@@ -47,7 +47,7 @@ def _profile_page(
             or TokenForm(initial={"scopes": [Scope.GATE_READ]}, mintable=mintable_scopes(user)),
             "new_key": new_key,
             "now": timezone.now(),
-            "permissions": sorted(p.value for p in permissions_of(user)),
+            "abilities": role_abilities(cast(User, request.user).roles),
         },
         status=status,
     )

@@ -7,6 +7,10 @@ class ApprovalsConfig(AppConfig):
     verbose_name = "Approvals"
 
     def ready(self) -> None:
+        from governance.approvals import events
+
+        events.register()  # how its ledger events read
+
         # Reactions run inside the transaction of the change that causes them.
         from governance.approvals import signals, status_note  # noqa: F401 (registers)
         from governance.approvals.gate import activation_guard

@@ -10,11 +10,11 @@ from typing import Any
 
 from django.test import RequestFactory
 
+from governance.accounts.demo import DEMO_PASSWORD
 from governance.approvals import services
 from governance.approvals.defaults import ensure_default_policies
 from governance.approvals.models import ApprovalRequest
 from governance.approvals.services.signoffs import current_stage
-from governance.core.demo import DEMO_PASSWORD
 from governance.inventory.models import Deployment
 from governance.inventory.services import deployment_transition
 

@@ -5,15 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.shortcuts import render
 
-from governance.accounts.permissions import Perm, perm_required
 from governance.core.csv import csv_response
 
 CsvColumns = Sequence[tuple[str, Callable[[Any], Any]]]
@@ -111,38 +108,6 @@ def list_page(
         data["rows"] = page_rows(list(page.object_list))
     data.update(context or {})
     return render(request, template, data)
-
-
-@perm_required(Perm.VIEW)
-def system_status(request: HttpRequest) -> HttpResponse:
-    from django.conf import settings
-
-    from governance.ledger.selectors import latest_check
-
-    broker = settings.CELERY_BROKER_URL.split("://", 1)[0]
-    return render(
-        request,
-        "core/status.html",
-        {
-            "ledger_check": latest_check(),
-            "broker": broker,
-            "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
-        },
-    )
-
-
-@require_POST
-@perm_required(Perm.LEDGER_VERIFY)
-def ledger_verify_now(request: HttpRequest) -> HttpResponse:
-    from governance.ledger.tasks import verify_ledger_task
-
-    try:
-        verify_ledger_task.delay()
-    except Exception:
-        messages.error(request, "The task queue is not reachable; the check was not queued.")
-    else:
-        messages.success(request, "Verification queued: the result appears here in a moment.")
-    return redirect("core:status")
 
 
 def save_form(form: Any, save: Callable[[dict[str, Any]], Any]) -> Any:

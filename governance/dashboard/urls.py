@@ -1,6 +1,6 @@
 from django.urls import path
 
-from governance.dashboard import views
+from governance.dashboard import status, views
 
 app_name = "dashboard"
 
@@ -12,4 +12,6 @@ urlpatterns = [
     path("gate-decisions/", views.gate_decisions, name="gate_decisions"),
     path("people/", views.people, name="people"),
     path("search/", views.search_page, name="search"),
+    path("status/", status.system_status, name="status"),
+    path("status/verify-ledger/", status.ledger_verify_now, name="ledger_verify_now"),
 ]

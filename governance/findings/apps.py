@@ -7,6 +7,10 @@ class FindingsConfig(AppConfig):
     verbose_name = "Findings"
 
     def ready(self) -> None:
+        from governance.findings import events
+
+        events.register()  # how its ledger events read
+
         from governance.approvals.gate_checks import register_gate_check
 
         # Importing these registers the dashboard panels and the daily due/overdue sweep.

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from django.utils import timezone
 
-from governance.core.demo import DEMO_PASSWORD
+from governance.accounts.demo import DEMO_PASSWORD
 from governance.findings import services
 from governance.findings.models import Finding
 from governance.inventory.models import Deployment

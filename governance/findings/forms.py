@@ -85,6 +85,12 @@ class ResolveForm(forms.Form):
 class EvidenceForm(forms.Form):
     attachments = MultipleFileField(label="Evidence files")
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Shown beside the resolve form, which has a field of the same name: its own ids keep
+        # each label pointing at its own form's input.
+        kwargs.setdefault("auto_id", "id_evidence_%s")
+        super().__init__(*args, **kwargs)
+
 
 class ReopenForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))

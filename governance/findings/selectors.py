@@ -2,16 +2,17 @@
 
 Every selector runs a constant number of queries whatever the number of findings.
 Public entry points for other rooms: `open_findings_of`, `findings_to_act_on`,
-`findings_due`, `findings_overdue`, `open_counts`.
+`findings_due`, `findings_overdue`, `open_counts`, `findings_digest` (for reports).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from governance.accounts.permissions import Perm, can
@@ -34,6 +35,12 @@ def open_q(today: dt.date | None = None) -> Q:
     """Open as the gate means it: anything but closed, or a risk acceptance still running."""
     today = today or timezone.localdate()
     return ~Q(state=S.CLOSED) & ~Q(state=S.RISK_ACCEPTED, risk_accepted_until__gt=today)
+
+
+def accepted_q(today: dt.date | None = None) -> Q:
+    """Under a risk acceptance that still runs (the complement of `open_q` among accepted)."""
+    today = today or timezone.localdate()
+    return Q(state=S.RISK_ACCEPTED, risk_accepted_until__gt=today)
 
 
 def overdue_q(today: dt.date | None = None) -> Q:
@@ -142,3 +149,51 @@ def current_signoffs(finding: Finding) -> QuerySet[FindingRiskSignoff]:
     return FindingRiskSignoff.objects.filter(
         finding=finding, acceptance_round=finding.acceptance_round
     ).select_related("signer")
+
+
+@dataclass(frozen=True)
+class FindingsDigest:
+    """What a report says about findings: open ones, those under a running risk acceptance
+    (with the signatures of the current round) and those closed within a period."""
+
+    open: list[Finding]
+    accepted: list[Finding]
+    closed: list[Finding]
+    signoffs: dict[Any, list[FindingRiskSignoff]]
+
+
+def findings_digest(
+    queryset: QuerySet[Finding], *, since: dt.datetime, until: dt.datetime, today: dt.date
+) -> FindingsDigest:
+    """Split the readable findings (`findings_for(viewer)`, narrowed as the caller needs) for a
+    report, most severe first. Two queries whatever the number of findings or signatures."""
+    closed_q = Q(state=S.CLOSED, closed_at__gte=since, closed_at__lte=until)
+    rows = list(
+        _by_severity(
+            queryset.filter(open_q(today) | accepted_q(today) | closed_q).select_related(
+                "owner", "resolved_by", "verified_by"
+            )
+        )
+    )
+    # A subquery, not a list of ids, so the read is one query even when nothing is accepted.
+    signoffs: dict[Any, list[FindingRiskSignoff]] = {}
+    for signoff in (
+        FindingRiskSignoff.objects.filter(
+            finding__in=queryset.filter(accepted_q(today)).values("pk"),
+            acceptance_round=F("finding__acceptance_round"),
+        )
+        .select_related("signer")
+        .order_by("signed_at", "pk")
+    ):
+        signoffs.setdefault(signoff.finding_id, []).append(signoff)
+
+    def under_acceptance(f: Finding) -> bool:
+        until = f.risk_accepted_until
+        return f.state == S.RISK_ACCEPTED and until is not None and until > today
+
+    return FindingsDigest(
+        open=[f for f in rows if f.state != S.CLOSED and not under_acceptance(f)],
+        accepted=[f for f in rows if under_acceptance(f)],
+        closed=[f for f in rows if f.state == S.CLOSED],
+        signoffs=signoffs,
+    )

@@ -31,6 +31,7 @@ from governance.findings.policy import acceptance_roles_for
 from governance.findings.services.findings import may_work_on, verification_refusal
 from governance.inventory.selectors import deployments_for
 from governance.inventory.views import deployment_context
+from governance.ledger.describe import describe_events
 
 S = FindingState
 
@@ -119,7 +120,7 @@ def _detail_context(request: HttpRequest, finding: Finding, **forms: Any) -> dic
         "finding": finding,
         "deployment": finding.deployment,
         "overdue": _overdue(finding),
-        "events": selectors.timeline(finding),
+        "events": describe_events(selectors.timeline(finding)),
         "evidence": selectors.evidence_of(finding),
         "signoffs": signoffs,
         "required_roles": required,

@@ -87,8 +87,10 @@ class Dataset(BaseModel):
 class ModelVersion(BaseModel):
     system = models.ForeignKey(AISystem, on_delete=models.PROTECT, related_name="versions")
     version_label = models.CharField(max_length=100)
-    artifact_uri = models.CharField(max_length=500)
-    artifact_sha256 = models.CharField(max_length=64, validators=[SHA256_VALIDATOR])
+    artifact_uri = models.CharField("artifact location (URI)", max_length=500)
+    artifact_sha256 = models.CharField(
+        "artifact SHA-256", max_length=64, validators=[SHA256_VALIDATOR]
+    )
     training_datasets = models.ManyToManyField(Dataset, blank=True, related_name="model_versions")
     evaluation_metrics = models.JSONField(default=dict, blank=True)
     intended_use = models.TextField(blank=True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import connection
 from django.db.models import Model, QuerySet
 
+from governance.ledger.describe import describe_events
 from governance.ledger.models import LedgerCheck, LedgerEvent, LedgerHead
 
 # The gate reads this before every answer it may keep (approvals/gate_replay.py): one short
@@ -37,4 +38,5 @@ def latest_check() -> LedgerCheck | None:
 
 
 def recent_events(limit: int = 10) -> list[LedgerEvent]:
-    return list(LedgerEvent.objects.order_by("-seq")[:limit])
+    """The latest events, each with its sentence (`.sentence`), names read in bulk."""
+    return describe_events(LedgerEvent.objects.order_by("-seq")[:limit])

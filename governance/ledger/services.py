@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
 from governance.core.canonical import canonical_json, format_timestamp
 from governance.ledger.chain import event_canonical, event_hash
+from governance.ledger.describe import UnknownEventKind, is_known_kind
 from governance.ledger.models import GENESIS_HASH, LedgerEvent, LedgerHead
 
 SYSTEM_ACTOR = "system"
@@ -61,6 +63,9 @@ def ledger_append(
     behind each other and never deadlock with domain locks. `actor` is a user or None for
     the system (beat jobs, migrations).
     """
+    if settings.LEDGER_REQUIRE_KNOWN_ACTIONS and not is_known_kind(action):
+        # Every kind needs a sentence for the audit log (a room's events.py registers it).
+        raise UnknownEventKind(f"no sentence is registered for the event kind {action!r}")
     subject_type, subject_id = subject_of(subject)
     if actor is not None and getattr(actor, "is_authenticated", False):
         actor_id, name = str(actor.pk), actor_name or actor.get_username()

@@ -7,6 +7,7 @@ from django.http.response import HttpResponseBase
 
 from governance.accounts.permissions import Perm, perm_required
 from governance.core.views import list_page
+from governance.ledger.describe import describe_events
 from governance.ledger.filters import HistoryFilter, LedgerEventFilter
 from governance.ledger.models import LedgerEvent
 
@@ -15,6 +16,7 @@ CSV_COLUMNS = [
     ("timestamp_utc", lambda e: e.ts.isoformat()),
     ("actor", lambda e: e.actor_name),
     ("action", lambda e: e.action),
+    ("description", lambda e: getattr(e, "sentence", "")),
     ("subject_type", lambda e: e.subject_type),
     ("subject_id", lambda e: e.subject_id),
     ("deployment_id", lambda e: e.deployment_id),
@@ -37,6 +39,7 @@ def history_page(
         csv_name="history.csv",
         page_size=50,
         context=context,
+        page_rows=describe_events,
     )
 
 
@@ -50,4 +53,5 @@ def event_list(request: HttpRequest) -> HttpResponseBase:
         csv_columns=CSV_COLUMNS,
         csv_name="audit-log.csv",
         page_size=50,
+        page_rows=describe_events,
     )

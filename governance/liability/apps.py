@@ -7,6 +7,10 @@ class LiabilityConfig(AppConfig):
     verbose_name = "Liability and accountability"
 
     def ready(self) -> None:
+        from governance.liability import events
+
+        events.register()  # how its ledger events read
+
         from governance.accounts.signals import user_access_reduced
         from governance.approvals.gate_checks import register_gate_check
         from governance.liability import checks  # noqa: F401  (registers the system checks)

@@ -13,7 +13,7 @@ from typing import Any
 from django.test import RequestFactory
 from django.utils import timezone
 
-from governance.core.demo import DEMO_PASSWORD
+from governance.accounts.demo import DEMO_PASSWORD
 from governance.inventory.models import AISystem, Deployment
 from governance.liability import services
 from governance.liability.choices import OfferStatus

@@ -20,6 +20,7 @@ from governance.core.errors import PermissionRefused
 from governance.core.views import list_page, save_form, sorted_by
 from governance.inventory.selectors import deployments_for, systems_for
 from governance.inventory.views import deployment_context
+from governance.ledger.describe import describe_events
 from governance.liability import conf, selectors, services
 from governance.liability.choices import PROVIDER_OBLIGATIONS, AIActRole, OfferStatus, Raci
 from governance.liability.filters import MatrixFilter, PartyFilter
@@ -161,7 +162,7 @@ def _tab(request: HttpRequest, deployment: Any, **forms: Any) -> dict[str, Any]:
         ),
         offers=selectors.offers_for_deployment(deployment),
         history=selectors.ownership_history(deployment),
-        objects=selectors.liability_events(deployment)[:50],
+        objects=describe_events(selectors.liability_events(deployment)[:50]),
         organisation_role=role,
         is_provider=role == AIActRole.PROVIDER,
         role_shift=shift,

@@ -8,4 +8,6 @@ class MonitoringConfig(AppConfig):
 
     def ready(self) -> None:
         # Importing these registers the "serious_incident" gate check and the overview panel.
-        from governance.monitoring import gate, panels  # noqa: F401
+        from governance.monitoring import events, gate, panels  # noqa: F401
+
+        events.register()  # how its ledger events read

@@ -4,6 +4,7 @@ breaches of the last week, silent monitors, and the Art 73 reporting clocks near
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Count, Q
@@ -11,8 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from governance.accounts.permissions import Perm, can
-from governance.dashboard.panels import OverviewPanel, PanelNumber, register_overview_panel
+from governance.dashboard.panels import (
+    OverviewPanel,
+    PanelNumber,
+    register_gate_facts,
+    register_overview_panel,
+)
 from governance.monitoring.choices import AlertLevel
+from governance.monitoring.gate import OPEN_SERIOUS_INCIDENTS, open_serious_incidents
 from governance.monitoring.models import Alert
 from governance.monitoring.selectors import open_incident_clocks
 
@@ -56,3 +63,8 @@ def monitoring_overview(user: Any) -> OverviewPanel | None:
         rows=rows,
         empty="No serious incident waits to be reported.",
     )
+
+
+@register_gate_facts(OPEN_SERIOUS_INCIDENTS)
+def open_serious_incident_facts(deployments: Sequence[Any]) -> dict[Any, Any]:
+    return open_serious_incidents([d.pk for d in deployments])

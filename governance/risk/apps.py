@@ -7,6 +7,10 @@ class RiskConfig(AppConfig):
     verbose_name = "Risk"
 
     def ready(self) -> None:
+        from governance.risk import events
+
+        events.register()  # how its ledger events read
+
         from governance.approvals.gate_checks import register_gate_check
         from governance.inventory.effects import register_material_effect
         from governance.inventory.signals import deployment_material_change

@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
+from governance.accounts.demo import ensure_demo_users
 from governance.accounts.roles import Role
-from governance.core.demo import ensure_demo_users
 from governance.inventory import demo
 from tests.browser.conftest import login
 from tests.factories import user_with_roles

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from governance.core.demo import ensure_demo_users
+from governance.accounts.demo import ensure_demo_users
 from governance.risk.services import risk_assessment_create
 from tests.browser.conftest import login
 from tests.factories import DeploymentFactory

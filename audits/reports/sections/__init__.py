@@ -93,6 +93,7 @@ def _dossier() -> list[Slot]:
         accountability,
         approvals,
         bias,
+        findings,
         inventory,
         ledger,
         monitoring,
@@ -106,6 +107,7 @@ def _dossier() -> list[Slot]:
         accountability.SECTION,  # 3: who answers for it, EU AI Act roles
         bias.SECTION,  # 4: bias audits
         risk.SECTION,  # 5: the risk-management system
+        findings.SECTION,  # 5: what is wrong, who must act, what was accepted or fixed
         ledger.SECTION,  # 6
         monitoring.SECTION,  # 9: post-market monitoring (Art 72)
         verification.SECTION,
@@ -123,6 +125,7 @@ def _portfolio() -> list[Slot]:
         accountability,
         approvals,
         bias,
+        findings,
         inventory,
         ledger,
         risk,
@@ -135,6 +138,7 @@ def _portfolio() -> list[Slot]:
         approvals.PORTFOLIO_SECTION,  # approvals overdue or expiring
         bias.PORTFOLIO_SECTION,  # stale, due and missing bias audits
         accountability.PORTFOLIO_SECTION,  # orphaned ownership
+        findings.PORTFOLIO_SECTION,  # open, accepted and recently closed findings
         ledger.PORTFOLIO_SECTION,
         verification.SECTION,
     ]

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from governance.core.canonical import canonical_sha256, format_timestamp
@@ -177,6 +177,49 @@ def _worst_by_metric(
     return worst
 
 
+_COPIED_COLUMNS = (
+    "batch_id",
+    "deployment_id",
+    "metric",
+    "segment",
+    "value",
+    "window_start",
+    "window_end",
+)
+
+
+def _store_points(
+    batch: ObservationBatch, deployment_id: Any, cleaned: list[dict[str, Any]]
+) -> None:
+    """Insert the batch's points inside the caller's transaction.
+
+    On PostgreSQL they are streamed with COPY: building a 10,000-row INSERT through the ORM
+    took about two thirds of a batch request's time. Any error still undoes the whole batch.
+    """
+    if connection.vendor != "postgresql":
+        Observation.objects.bulk_create(
+            [Observation(batch=batch, deployment_id=deployment_id, **p) for p in cleaned],
+            batch_size=2000,
+        )
+        return
+    columns = ", ".join(_COPIED_COLUMNS)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        with raw.copy(f"COPY {Observation._meta.db_table} ({columns}) FROM STDIN") as copy:
+            for p in cleaned:
+                copy.write_row(
+                    (
+                        batch.pk,
+                        deployment_id,
+                        p["metric"],
+                        p["segment"],
+                        p["value"],
+                        p["window_start"],
+                        p["window_end"],
+                    )
+                )
+
+
 def observations_ingest(*, deployment: Deployment, points: Any, actor: Any) -> IngestResult:
     """Store a batch of observations, ledger it once, raise an alert per metric that crossed."""
     from governance.monitoring.services.alerts import alert_raise
@@ -189,10 +232,7 @@ def observations_ingest(*, deployment: Deployment, points: Any, actor: Any) -> I
         batch = ObservationBatch.objects.create(
             deployment=deployment, sha256=digest, count=len(cleaned), received_by=actor
         )
-        Observation.objects.bulk_create(
-            [Observation(batch=batch, deployment_id=deployment.pk, **p) for p in cleaned],
-            batch_size=2000,
-        )
+        _store_points(batch, deployment.pk, cleaned)
         ledger_append(
             actor=actor,
             action="observation_batch.received",

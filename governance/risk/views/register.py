@@ -15,6 +15,7 @@ from governance.core.errors import DomainError
 from governance.core.views import save_form
 from governance.inventory.selectors import deployments_for
 from governance.inventory.views import deployment_context
+from governance.ledger.describe import describe_events
 from governance.ledger.selectors import events_for_subject
 from governance.risk import selectors, services
 from governance.risk.forms import AcceptForm, ReasonForm, RiskForm
@@ -77,7 +78,7 @@ def risk_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     context.update(
         risk=risk,
         acceptances=selectors.acceptances_of(risk),
-        events=events_for_subject(risk)[:50],
+        events=describe_events(events_for_subject(risk)[:50]),
         accept_form=AcceptForm()
         if RiskStatus.ACCEPTED in targets and _can_accept(request.user)
         else None,

@@ -4,7 +4,7 @@ import pytest
 
 from audits.bias import demo
 from audits.bias.models import BiasAudit
-from governance.core.demo import ensure_demo_users
+from governance.accounts.demo import ensure_demo_users
 from governance.inventory import demo as inventory_demo
 from governance.inventory.models import Deployment
 

@@ -88,8 +88,8 @@ def test_dossier_follows_annex_iv_and_names_what_the_product_does_not_record(
     report = _generate(owner, kind="deployment_dossier", deployment=deployment)
     evidence = json.loads(report.evidence)
     assert [s["key"] for s in evidence["sections"]] == [
-        "inventory", "approvals", "accountability", "bias", "risk", "ledger", "monitoring",
-        "verification",
+        "inventory", "approvals", "accountability", "bias", "risk", "findings", "ledger",
+        "monitoring", "verification",
     ]  # fmt: skip
     assert evidence["not_included"] == []
     covered = {row["number"]: row["included"] for row in evidence["annex_iv"]}

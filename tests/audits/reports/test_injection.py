@@ -28,6 +28,7 @@ from governance.accounts.roles import Role
 from governance.inventory import services as inventory
 from tests.factories import BiasAuditFactory, user_with_roles
 from tests.factories.bias import csv_bytes, grouped_rows
+from tests.factories.findings import raise_finding, sign_acceptance
 from tests.factories.reports import governed_deployment
 
 pytestmark = pytest.mark.django_db
@@ -136,6 +137,16 @@ def hostile(remote: tuple[str, list[str]]) -> dict[str, Any]:
         exclusions=[Exclusion("sex", hostile_category, evil)],
         finalize=True,
     )
+    # A finding whose title and risk-acceptance rationale carry the text.
+    finding = raise_finding(
+        deployment=deployment,
+        actor=owner,
+        owner=governed.owner,
+        severity="high",
+        title=evil[:300],
+        description=evil,
+    )
+    sign_acceptance(finding, governed.compliance, Role.COMPLIANCE_OFFICER, rationale=evil)
     return {
         "owner": owner,
         "deployment": deployment,
@@ -197,6 +208,8 @@ def test_hostile_text_from_every_room_is_shown_as_text_in_the_dossier(
     assert parts["risk"]["risks"][0]["description"].endswith(evil)
     assert parts["accountability"]["assignments"][0]["party"].startswith("Acme Models <script>")
     assert parts["bias"]["audits"][0]["exclusions"][0]["justification"] == evil
+    accepted = parts["findings"]["risk_accepted"][0]
+    assert accepted["title"] == evil[:300] and accepted["signatures"][0]["rationale"] == evil
     text = " ".join(
         " ".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages).split()
     )

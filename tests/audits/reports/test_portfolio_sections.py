@@ -182,7 +182,8 @@ def test_every_portfolio_chart_is_drawn(portfolio_data: dict[str, Any]) -> None:
         assert title in text, title
     evidence = json.loads(report.evidence)
     assert [s["key"] for s in evidence["sections"]] == [
-        "inventory", "risk", "approvals", "bias", "accountability", "ledger", "verification",
+        "inventory", "risk", "approvals", "bias", "accountability", "findings", "ledger",
+        "verification",
     ]  # fmt: skip
     assert evidence["not_included"] == []
 

@@ -33,15 +33,15 @@ class WorkerProcess:
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
-    def wait_ready(self) -> None:
+    def wait_ready(self, marker: str = " ready.") -> None:
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
-            if " ready." in self.output():
+            if marker in self.output():
                 return
             if self.process.poll() is not None:
                 break
             time.sleep(0.2)
-        raise RuntimeError(f"the worker did not start:\n{self.output()[-4000:]}")
+        raise RuntimeError(f"the process did not start:\n{self.output()[-4000:]}")
 
     def kill(self) -> None:
         """SIGKILL the whole worker (main process and pool children), no clean-up at all."""
@@ -71,8 +71,64 @@ def configure_test_app(broker_url: str, transport_options: dict[str, Any], queue
     app._pool = None
 
 
+class Workers:
+    """Starts workers (`workers()`, as before) and a beat (`workers.beat()`) on one queue."""
+
+    def __init__(self, env: dict[str, str], queue: str, tmp_path: Path) -> None:
+        self.env, self.queue, self.tmp_path = env, queue, tmp_path
+        self.started: list[WorkerProcess] = []
+
+    def _spawn(self, name: str, arguments: list[str]) -> WorkerProcess:
+        log = self.tmp_path / f"{name}-{len(self.started)}.log"
+        handle = open(log, "wb")  # noqa: SIM115 - the child writes to it until it ends
+        process = subprocess.Popen(
+            [CELERY, "-A", "governance", *arguments],
+            cwd=ROOT,
+            env=self.env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        handle.close()
+        started = WorkerProcess(process, log)
+        self.started.append(started)
+        return started
+
+    def __call__(self, concurrency: int = 1) -> WorkerProcess:
+        worker = self._spawn(
+            "worker",
+            [
+                "worker", "--loglevel", "INFO",
+                "--pool", "prefork", "--concurrency", str(concurrency), "--queues", self.queue,
+                "--hostname", f"reports-test-{len(self.started)}-{self.queue}@%h",
+                "--without-heartbeat", "--without-gossip", "--without-mingle",
+            ],
+        )  # fmt: skip
+        worker.wait_ready()
+        return worker
+
+    def beat(self) -> WorkerProcess:
+        """A beat with its own schedule file; it sends the schedule's tasks to this queue."""
+        beat = self._spawn(
+            "beat",
+            [
+                "beat", "--loglevel", "INFO",
+                "--schedule", str(self.tmp_path / "celerybeat-schedule"),
+                "--pidfile", str(self.tmp_path / "celerybeat.pid"),
+            ],
+        )  # fmt: skip
+        beat.wait_ready(" Starting...")
+        return beat
+
+
 @contextmanager
-def worker_environment(settings: Any, tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
+def worker_environment(
+    settings: Any,
+    tmp_path: Path,
+    *,
+    settings_module: str = "tests.audits.reports.worker_settings",
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[Workers]:
     from django.conf import settings as live_settings
     from django.db import connection
 
@@ -102,7 +158,7 @@ def worker_environment(settings: Any, tmp_path: Path) -> Iterator[Callable[..., 
     configure_test_app(broker_url, options, queue)
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.audits.reports.worker_settings",
+        "DJANGO_SETTINGS_MODULE": settings_module,
         "TEST_WORKER_DB_NAME": str(connection.settings_dict["NAME"]),
         "TEST_WORKER_QUEUE": queue,
         "GOVERNANCE_VAR_DIR": str(var_dir),
@@ -111,35 +167,14 @@ def worker_environment(settings: Any, tmp_path: Path) -> Iterator[Callable[..., 
         "REPORT_SIGNING_CERT": str(settings.REPORT_SIGNING_CERT),
         "REPORT_ORGANISATION": str(settings.REPORT_ORGANISATION),
         "PYTHONPATH": str(ROOT),
+        **(extra_env or {}),
     }
-    started: list[WorkerProcess] = []
-
-    def start(concurrency: int = 1) -> WorkerProcess:
-        log = tmp_path / f"worker-{len(started)}.log"
-        handle = open(log, "wb")  # noqa: SIM115 - the child writes to it until it ends
-        process = subprocess.Popen(
-            [
-                CELERY, "-A", "governance", "worker", "--loglevel", "INFO",
-                "--pool", "prefork", "--concurrency", str(concurrency), "--queues", queue,
-                "--hostname", f"reports-test-{len(started)}-{queue}@%h",
-                "--without-heartbeat", "--without-gossip", "--without-mingle",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-        handle.close()
-        worker = WorkerProcess(process, log)
-        started.append(worker)
-        worker.wait_ready()
-        return worker
+    workers = Workers(env, queue, tmp_path)
 
     try:
-        yield start
+        yield workers
     finally:
-        for worker in started:
+        for worker in workers.started:
             worker.stop()
         configure_test_app(*saved)
 

@@ -5,11 +5,12 @@ import re
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from governance.accounts.models import User
-from governance.accounts.permissions import Perm, can
+from governance.accounts.permissions import PERM_DESCRIPTIONS, Perm, can
 from governance.accounts.roles import Role
 from governance.accounts.services import reauthenticate, user_deactivate, user_roles_set
 from governance.core.errors import PermissionRefused
@@ -164,3 +165,17 @@ def test_a_new_token_is_shown_in_the_answer_to_its_creation_and_stored_nowhere(c
         assert key_text not in repr(session.get_decoded())
     # The next page view does not show it again.
     assert key_text.encode() not in client.get(reverse("accounts:profile")).content
+
+
+def test_every_permission_is_described_in_words() -> None:
+    assert set(PERM_DESCRIPTIONS) == set(Perm)
+
+
+@pytest.mark.django_db
+def test_profile_says_what_each_role_may_do_in_words(client: Client) -> None:
+    client.force_login(user_with_roles("auditor", "legal"))
+    body = client.get(reverse("accounts:profile")).content.decode()
+    assert "<h3>Legal</h3>" in body and "<h3>Auditor</h3>" in body
+    assert "Record parties, contracts and who is accountable" in body
+    assert "See every record of the governance system" in body
+    assert "liability.edit" not in body and "approvals.sign" not in body

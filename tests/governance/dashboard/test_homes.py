@@ -175,6 +175,40 @@ def test_every_demo_role_home_and_deployment_page_loads(
 
 
 def _demo_users() -> list[Any]:
-    from governance.core.demo import DEMO_USERS
+    from governance.accounts.demo import DEMO_USERS
 
     return DEMO_USERS
+
+
+def test_requester_home_offers_to_register_an_ai_system_first(client: Client) -> None:
+    client.force_login(user_with_roles(Role.REQUESTER))
+    body = client.get(reverse("dashboard:requester_home")).content.decode()
+    system_link = f'href="{reverse("inventory:system_create")}">Register AI system</a>'
+    assert system_link in body
+    assert body.index(system_link) < body.index(">Register deployment</a>")
+    assert f'href="{reverse("inventory:system_create")}">Register the AI system</a>' in body
+
+
+@pytest.mark.parametrize(
+    ("role", "name"),
+    [
+        (Role.REQUESTER, "dashboard:requester_home"),
+        (Role.REVIEWER, "dashboard:reviewer_home"),
+        (Role.EXECUTIVE, "dashboard:overview"),
+    ],
+)
+def test_every_empty_state_of_a_home_offers_a_next_action(
+    client: Client, role: str, name: str
+) -> None:
+    import re
+
+    client.force_login(user_with_roles(role))
+    body = client.get(reverse(name)).content.decode()
+    empties = list(re.finditer(r'<(p|div) class="empty">(.*?)</\1>', body, flags=re.S))
+    assert empties
+    for empty in empties:
+        # A panel's empty state may rely on the linked figures of its own card.
+        opened = body.rfind("<section", 0, empty.start())
+        inside_card = opened > body.rfind("</section>", 0, empty.start())
+        where = body[opened : body.index("</section>", empty.end())] if inside_card else empty[2]
+        assert "<a " in where, empty[2]

@@ -157,6 +157,8 @@ def test_overview_of_an_empty_system_says_so(client: Client) -> None:
     assert page.status_code == 200
     assert b"Nothing has happened yet." in page.content
     assert b"No audit is stale or due within 30 days." in page.content
+    assert b"The gate has refused no deployment since" in page.content
+    assert b"denials for 0 deployments" not in page.content
 
 
 def test_reports_panel_counts_jobs_and_deployments_without_a_dossier(client: Client) -> None:

@@ -55,7 +55,9 @@ def test_deployment_page_keeps_a_constant_query_count(
     deployment, requester, _ = ready_deployment("II")
     client.force_login(user_with_roles(Role.COMPLIANCE_OFFICER))
     url = reverse("inventory:deployment_detail", args=[deployment.pk])
-    with django_assert_max_num_queries(22) as before:
+    # The ceiling counts every room's panel and gate check (findings, incidents, the inbox
+    # bell among them); what matters is that the count does not grow with the data below.
+    with django_assert_max_num_queries(36) as before:
         client.get(url)
     request = approvals.approval_request_create(deployment=deployment, actor=requester)
     approve_fully(request)

@@ -173,3 +173,21 @@ def test_owner_sees_their_findings_on_their_home_and_compliance_on_the_overview(
     overview = _client(user_with_roles(Role.COMPLIANCE_OFFICER)).get(reverse("dashboard:overview"))
     text = overview.content.decode()
     assert "open critical" in text and "overdue" in text
+
+
+def test_every_form_on_the_detail_page_labels_its_own_fields() -> None:
+    # While remediating, "Mark resolved" and "Attach" both take evidence files: each label
+    # must point at its own form's input, so element ids are unique on the page.
+    import re
+    from collections import Counter
+
+    owner = user_with_roles(Role.COMPLIANCE_OFFICER)
+    finding = raise_finding(owner=owner)
+    services.finding_start_remediation(finding=finding, actor=owner)
+    page = _client(owner).get(reverse("findings:detail", kwargs={"pk": finding.pk}))
+    text = page.content.decode()
+    assert "Mark resolved" in text and ">Attach<" in text
+    ids = Counter(re.findall(r'\bid="([^"]+)"', text))
+    assert [i for i, n in ids.items() if n > 1] == []
+    for target in re.findall(r'<label for="([^"]+)"', text):
+        assert ids[target] == 1, target

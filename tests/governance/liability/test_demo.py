@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from governance.core.demo import ensure_demo_users
+from governance.accounts.demo import ensure_demo_users
 from governance.inventory import demo as inventory_demo
 from governance.inventory.models import Deployment
 from governance.ledger.models import LedgerEvent

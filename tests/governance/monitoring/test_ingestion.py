@@ -237,3 +237,38 @@ def test_an_observations_token_cannot_change_anything_else(
         format="json",
     )
     assert response.status_code == 403
+
+
+def test_points_are_stored_with_their_values_windows_and_segments(
+    deployment: Any, plan: Any, engineer: Any
+) -> None:
+    from governance.monitoring.services.ingestion import observations_ingest
+
+    points = _points(3, value=0.875)
+    points[1]["segment"] = "age 18-30"
+    observations_ingest(deployment=deployment, points=points, actor=engineer)
+    stored = list(Observation.objects.filter(deployment=deployment).order_by("-window_end"))
+    assert [o.value for o in stored] == [0.875] * 3
+    assert [o.segment for o in stored] == ["", "age 18-30", ""]
+    assert [o.window_end for o in stored] == [
+        dt.datetime.fromisoformat(p["window_end"]) for p in points
+    ]
+    assert {o.batch_id for o in stored} == {ObservationBatch.objects.get().pk}
+
+
+def test_a_failure_after_the_points_are_written_stores_nothing(
+    monkeypatch: Any, deployment: Any, plan: Any, engineer: Any
+) -> None:
+    from governance.monitoring.services import alerts, ingestion
+
+    def broken(**kwargs: Any) -> Any:
+        raise RuntimeError("alert store unavailable")
+
+    monkeypatch.setattr(alerts, "alert_raise", broken)
+    before = LedgerEvent.objects.count()
+    with pytest.raises(RuntimeError):
+        ingestion.observations_ingest(
+            deployment=deployment, points=_points(50, value=0.1), actor=engineer
+        )
+    assert not Observation.objects.exists() and not ObservationBatch.objects.exists()
+    assert LedgerEvent.objects.count() == before

@@ -46,7 +46,7 @@ def test_the_bell_costs_one_query_however_many_notifications(
 ) -> None:
     person = user_with_roles(Role.AUDITOR)
     client.force_login(person)
-    url = reverse("core:status")
+    url = reverse("dashboard:status")
     client.get(url)
     with CaptureQueriesContext(connection) as without:
         client.get(url)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from governance.core.demo import ensure_demo_users
+from governance.accounts.demo import ensure_demo_users
 from governance.inventory import demo as inventory_demo
 from governance.ledger.models import LedgerEvent
 from governance.risk import demo

@@ -24,7 +24,7 @@ class Command(BaseCommand):
     help = "Load a believable demo portfolio and one user per role. Safe to run repeatedly."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from governance.core.demo import DEMO_PASSWORD, DEMO_USERS, ensure_demo_users
+        from governance.accounts.demo import DEMO_PASSWORD, DEMO_USERS, ensure_demo_users
 
         users = ensure_demo_users()
         for module in SEEDERS:
