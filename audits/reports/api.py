@@ -43,6 +43,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "title",
             "subject",
             "deployment",
+            "incident",
             "export",
             "status",
             "progress",
@@ -92,6 +93,12 @@ class ReportRequestSerializer(serializers.Serializer):
         allow_null=True,
         default=None,
         help_text="For bias_audit: the final bias audit whose LL144 §5-303 summary to publish",
+    )
+    incident = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="For serious_incident: the serious incident to report under EU AI Act Art 73",
     )
 
 
@@ -174,11 +181,13 @@ class ReportViewSet(
         payload = ReportRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         bias_audit = payload.validated_data["bias_audit"]
+        incident = payload.validated_data["incident"]
         report = services.report_request(
             actor=request.user,
             kind=payload.validated_data["kind"],
             deployment=payload.validated_data["deployment"],
             bias_audit=str(bias_audit) if bias_audit else None,
+            incident=str(incident) if incident else None,
         )
         report = self.get_queryset().get(pk=report.pk)
         return Response(self.get_serializer(report).data, status=status.HTTP_202_ACCEPTED)

@@ -13,10 +13,10 @@ class ReportsConfig(AppConfig):
         events.register()  # how its ledger events read
 
         # Registers the signing check, the dashboard's panel and portfolio filter, and how a
-        # bias-audit summary finds its subject.
+        # bias-audit summary and a serious-incident report find their subjects.
         from audits.reports import checks, panels  # noqa: F401
         from audits.reports.models import Export, Report
-        from audits.reports.sections import bias  # noqa: F401
+        from audits.reports.sections import bias, incident  # noqa: F401
         from governance.core.evidence import register_evidence_files
 
         # Generated PDFs and export bundles are re-hashed by `verify_evidence`.

@@ -10,6 +10,7 @@ from audits.reports.models import ReportKind
 from audits.reports.sections import missing_requirements
 from audits.reports.verification import MAX_UPLOAD_BYTES, SHA256_RE
 from governance.inventory.models import Deployment
+from governance.monitoring.models import Incident
 
 
 def available_kinds() -> list[tuple[str, str]]:
@@ -24,6 +25,13 @@ class BiasAuditChoiceField(forms.ModelChoiceField):
         return f"{version.system.name} {version.version_label}: audit of {obj.audit_date:%Y-%m-%d}"
 
 
+class IncidentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        version = obj.deployment.model_version
+        system = f"{version.system.name} {version.version_label}"
+        return f"{obj.title} ({system}, aware {obj.aware_at:%Y-%m-%d})"
+
+
 class ReportRequestForm(forms.Form):
     kind = forms.ChoiceField(choices=())
     deployment: forms.ModelChoiceField[Deployment] = forms.ModelChoiceField(
@@ -36,12 +44,20 @@ class ReportRequestForm(forms.Form):
         required=False,
         help_text="The final bias audit a bias-audit summary publishes",
     )
+    incident = IncidentChoiceField(
+        queryset=Incident.objects.none(),
+        required=False,
+        help_text="The serious incident a serious-incident report (Art 73) describes",
+    )
 
-    def __init__(self, *args: Any, deployments: Any, bias_audits: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, deployments: Any, bias_audits: Any, incidents: Any, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["kind"]).choices = available_kinds()
         cast(forms.ModelChoiceField, self.fields["deployment"]).queryset = deployments
         cast(forms.ModelChoiceField, self.fields["bias_audit"]).queryset = bias_audits
+        cast(forms.ModelChoiceField, self.fields["incident"]).queryset = incidents
 
 
 class ExportForm(forms.Form):

@@ -22,6 +22,7 @@ class ReportKind(models.TextChoices):
     DEPLOYMENT_DOSSIER = "deployment_dossier", "Deployment dossier"
     BIAS_AUDIT = "bias_audit", "Bias audit summary"
     PORTFOLIO = "portfolio", "Portfolio report"
+    SERIOUS_INCIDENT = "serious_incident", "Serious-incident report (EU AI Act Art 73)"
 
 
 class JobStatus(models.TextChoices):
@@ -166,11 +167,19 @@ class Export(EvidenceJob):
 class Report(EvidenceJob):
     kind = models.CharField(max_length=30, choices=ReportKind.choices)
     title = models.CharField(max_length=300)
-    # What the report is about: a deployment, a bias audit (by id, from its room) or the
-    # whole portfolio. Reports with the same key form one supersession chain.
+    # What the report is about: a deployment, a bias audit (by id, from its room), a serious
+    # incident or the whole portfolio. Reports with the same key form one supersession chain.
     subject_key = models.CharField(max_length=100)
     deployment = models.ForeignKey(
         Deployment, null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+    )
+    # The serious incident an Art 73 report is about (the incident outlives its reports).
+    incident = models.ForeignKey(
+        "monitoring.Incident",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports",
     )
     export = models.ForeignKey(
         Export, null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
@@ -194,6 +203,11 @@ class Report(EvidenceJob):
                 condition=~models.Q(kind=ReportKind.DEPLOYMENT_DOSSIER)
                 | models.Q(deployment__isnull=False),
                 name="report_dossier_has_deployment",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind=ReportKind.SERIOUS_INCIDENT)
+                | models.Q(incident__isnull=False, deployment__isnull=False),
+                name="report_serious_incident_has_incident",
             ),
             models.CheckConstraint(
                 condition=~models.Q(status=JobStatus.DONE)

@@ -30,6 +30,7 @@ from governance.core.uploads import disk_uploads
 from governance.core.views import list_page, save_form
 from governance.inventory.selectors import deployments_for
 from governance.inventory.views import deployment_context
+from governance.monitoring.selectors import incidents_for
 
 REPORT_CSV = [
     ("id", lambda r: r.pk),
@@ -60,8 +61,13 @@ def _request_form(request: HttpRequest, data: Any = None) -> ReportRequestForm:
         .filter(status=AuditStatus.FINAL)
         .order_by("model_version__system__name", "-audit_date")
     )
+    # Only serious incidents are reported under Art 73; the newest first.
+    serious = incidents_for(request.user).filter(serious=True).order_by("-aware_at")
     return ReportRequestForm(
-        data, deployments=deployments_for(request.user), bias_audits=final_audits
+        data,
+        deployments=deployments_for(request.user),
+        bias_audits=final_audits,
+        incidents=serious,
     )
 
 
@@ -94,6 +100,7 @@ def report_request(request: HttpRequest) -> HttpResponse:
             kind=d["kind"],
             deployment=d["deployment"],
             bias_audit=str(d["bias_audit"].pk) if d["bias_audit"] else None,
+            incident=str(d["incident"].pk) if d["incident"] else None,
         ),
     )
     if report is not None:

@@ -96,6 +96,7 @@ def _dossier() -> list[Slot]:
         findings,
         inventory,
         ledger,
+        monitoring,
         risk,
         verification,
     )
@@ -108,6 +109,7 @@ def _dossier() -> list[Slot]:
         risk.SECTION,  # 5: the risk-management system
         findings.SECTION,  # 5: what is wrong, who must act, what was accepted or fixed
         ledger.SECTION,  # 6
+        monitoring.SECTION,  # 9: post-market monitoring (Art 72)
         verification.SECTION,
     ]
 
@@ -142,16 +144,23 @@ def _portfolio() -> list[Slot]:
     ]
 
 
+def _serious_incident() -> list[Slot]:
+    from audits.reports.sections import incident, verification
+
+    return [incident.SECTION, incident.LEDGER_SECTION, verification.SECTION]  # Art 73
+
+
 _BUILDERS: dict[str, Callable[[], list[Slot]]] = {
     "deployment_dossier": _dossier,
     "bias_audit": _bias_audit,
     "portfolio": _portfolio,
+    "serious_incident": _serious_incident,
 }
 
 
 # How a kind whose subject lives in another room finds it: subject id → (the deployment it
 # belongs to, or None; the report's title), or InvalidInput naming the field. sections/bias.py
-# adds "bias_audit" (imported by the app's ready()).
+# adds "bias_audit", sections/incident.py "serious_incident" (imported by the app's ready()).
 SUBJECT_RESOLVERS: dict[str, Callable[[str], tuple[Deployment | None, str]]] = {}
 
 

@@ -41,7 +41,7 @@ def dispatch_on_commit(report_id: Any) -> None:
 
 
 def _subject(
-    kind: str, deployment: Deployment | None, bias_audit: str | None
+    kind: str, deployment: Deployment | None, bias_audit: str | None, incident: str | None
 ) -> tuple[Deployment | None, str, str]:
     """(deployment, subject key, title) for a request, or a refusal naming the field."""
     if kind == ReportKind.DEPLOYMENT_DOSSIER:
@@ -62,6 +62,13 @@ def _subject(
             )
         resolved_deployment, title = SUBJECT_RESOLVERS[kind](str(bias_audit))
         return resolved_deployment, f"bias_audit:{bias_audit}", title
+    if kind == ReportKind.SERIOUS_INCIDENT:
+        if not incident:
+            raise InvalidInput(
+                "Choose the serious incident to report.", fields={"incident": "required"}
+            )
+        resolved_deployment, title = SUBJECT_RESOLVERS[kind](str(incident))
+        return resolved_deployment, f"incident:{incident}", title
     return None, "portfolio", "Portfolio report: every deployment by state and risk tier"
 
 
@@ -71,6 +78,7 @@ def report_request(
     kind: str,
     deployment: Deployment | None = None,
     bias_audit: str | None = None,
+    incident: str | None = None,
     export: Export | None = None,
     dispatch: bool = True,
 ) -> Report:
@@ -94,13 +102,15 @@ def report_request(
             f"yet ({rooms}); they become available when that part of the product is in use.",
             fields={"kind": "not available yet"},
         )
-    subject_deployment, subject_key, title = _subject(kind, deployment, bias_audit)
+    subject_deployment, subject_key, title = _subject(kind, deployment, bias_audit, incident)
     now = timezone.now()
     report = Report(
         kind=kind,
         title=title[:300],
         subject_key=subject_key,
         deployment=subject_deployment,
+        # Resolved above: the id names an existing serious incident.
+        incident_id=subject_key.partition(":")[2] if kind == ReportKind.SERIOUS_INCIDENT else None,
         export=export,
         requested_by=actor,
         dispatched_at=now if dispatch else None,
@@ -130,7 +140,11 @@ def report_regenerate(*, actor: Any, report: Report) -> Report:
         report.subject_key.partition(":")[2] if report.kind == ReportKind.BIAS_AUDIT else None
     )
     return report_request(
-        actor=actor, kind=report.kind, deployment=report.deployment, bias_audit=bias_audit
+        actor=actor,
+        kind=report.kind,
+        deployment=report.deployment,
+        bias_audit=bias_audit,
+        incident=str(report.incident_id) if report.incident_id else None,
     )
 
 

@@ -89,14 +89,14 @@ def test_dossier_follows_annex_iv_and_names_what_the_product_does_not_record(
     evidence = json.loads(report.evidence)
     assert [s["key"] for s in evidence["sections"]] == [
         "inventory", "approvals", "accountability", "bias", "risk", "findings", "ledger",
-        "verification",
+        "monitoring", "verification",
     ]  # fmt: skip
     assert evidence["not_included"] == []
     covered = {row["number"]: row["included"] for row in evidence["annex_iv"]}
-    assert all(covered[n] for n in (1, 2, 3, 4, 5, 6))
-    assert not any(covered[n] for n in (7, 8, 9))  # standards, declaration, post-market plan
+    assert all(covered[n] for n in (1, 2, 3, 4, 5, 6, 9))
+    assert not any(covered[n] for n in (7, 8))  # harmonised standards, declaration
     text = _text(_pdf(report))
-    assert text.count("Not recorded in this product") == 3
+    assert text.count("Not recorded in this product") == 2
     assert "Not included in this document" not in text
 
 
