@@ -64,6 +64,12 @@ def queue(request: HttpRequest) -> HttpResponseBase:
     )
 
 
+def _open_findings(deployment: Any) -> list[Any]:
+    from governance.findings.selectors import open_findings_of
+
+    return list(open_findings_of(deployment))
+
+
 def _sign_context(
     request: HttpRequest, approval: Any, form: SignForm | None = None
 ) -> dict[str, Any]:
@@ -104,6 +110,8 @@ def _sign_context(
         "eligible": selectors.eligible_signers(approval, stage),
         "previous": previous,
         "contents": dossier_contents(approval, previous),
+        # What is known to be wrong and not yet remediated is part of what signers weigh.
+        "open_findings": _open_findings(approval.deployment),
         # Signatures on a dossier that cannot open the gate would be wasted: say so first.
         "gate_blockers": request_blockers(approval.deployment)[0]
         if approval.status == "pending"

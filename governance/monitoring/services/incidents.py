@@ -358,6 +358,30 @@ def incident_reminders_due(*, now: dt.datetime | None = None) -> list[tuple[Inci
     return due
 
 
+def _notify_clock(incident: Incident, reminder: int, overdue: bool) -> None:
+    """The same reminder in the inboxes of compliance officers and the reporter."""
+    from django.urls import reverse
+
+    from governance.accounts.models import User
+    from governance.accounts.roles import Role
+    from governance.notifications.models import NotificationKind
+    from governance.notifications.services import notifications_create
+
+    officers = User.objects.filter(is_active=True, role_grants__role=Role.COMPLIANCE_OFFICER)
+    due = incident.report_due_at
+    state = "is overdue" if overdue else f"is due by {due:%Y-%m-%d %H:%M} UTC"
+    notifications_create(
+        recipients=[*officers.distinct(), incident.created_by],
+        kind=NotificationKind.INCIDENT_CLOCK,
+        title=f"The authority's report of the serious incident “{incident.title}” on "
+        f"{incident.deployment} {state}",
+        link=reverse("monitoring:incident_detail", kwargs={"pk": incident.pk}),
+        subject=incident,
+        deployment=incident.deployment_id,
+        dedup_key=f"incident:{incident.pk}:reminder:{reminder}",
+    )
+
+
 def incident_reminder_sweep(*, now: dt.datetime | None = None) -> int:
     """Send each reminder once: a conditional update claims it before anything is sent."""
     from governance.monitoring.notify import incident_reminder_send
@@ -381,5 +405,6 @@ def incident_reminder_sweep(*, now: dt.datetime | None = None) -> int:
             transaction.on_commit(
                 partial(incident_reminder_send, incident=incident, overdue=overdue)
             )
+            _notify_clock(incident, reached, overdue)
             sent += 1
     return sent

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.urls import reverse
 
@@ -80,3 +82,15 @@ def test_a_pending_request_warns_when_the_gate_would_stay_closed(client) -> None
     page = _page(client, ApprovalRequest.objects.get(pk=approval.pk))
     assert "The gate will stay closed even when everyone signs" in page
     assert reverse("bias:deployment_audits", args=[deployment.pk]) in page
+
+
+@pytest.mark.django_db
+def test_signers_see_the_open_findings_of_the_deployment(client: Any) -> None:
+    from tests.factories.findings import raise_finding
+
+    deployment, requester, _ = ready_deployment("II")
+    approval = services.approval_request_create(deployment=deployment, actor=requester)
+    raise_finding(deployment=deployment, severity="medium", title="Decline letters unclear")
+    client.force_login(user_with_roles(Role.REVIEWER))
+    page = client.get(reverse("approvals:request_detail", args=[approval.pk])).content.decode()
+    assert "Open findings" in page and "Decline letters unclear" in page

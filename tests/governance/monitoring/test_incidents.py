@@ -327,6 +327,12 @@ def test_reminders_go_out_at_half_time_at_80_percent_and_when_overdue_once_each(
     assert len(mail.outbox) == 3
     assert "is due by" in mail.outbox[0].subject and "overdue" in mail.outbox[2].subject
     assert officer.email in mail.outbox[0].to and engineer.email in mail.outbox[0].to
+    from governance.notifications.models import Notification
+
+    inbox = Notification.objects.filter(recipient=officer, kind="incident_clock")
+    assert inbox.count() == 3
+    assert "overdue" in inbox.order_by("-created_at").values_list("title", flat=True)[0]
+    assert Notification.objects.filter(recipient=engineer, kind="incident_clock").count() == 3
     events = LedgerEvent.objects.filter(action="incident.reminder_sent").order_by("seq")
     assert [e.payload["reminder"] for e in events] == [1, 2, 3]
     assert [e.payload["overdue"] for e in events] == [False, False, True]
