@@ -279,6 +279,13 @@ shared; other work ran alongside.
 
 Target of {TARGET_MS} ms (median, large data) per page {verdict}. Query counts
 {"are the same at both sizes" if flat else "DIFFER between the sizes"}.
+
+How the pages read: the list takes its page of 25 from the findings table alone (in due-date
+order through an index, or by severity with a top-N sort), then the page's deployments,
+versions, systems and owners by primary key; the figures above it are one aggregate over the
+open findings. The overview's findings panel is that aggregate and the first six findings to
+act on, picked in a subquery before anything is joined; the rest of the overview is the
+other rooms' panels.
 """,
     )
 
