@@ -254,7 +254,8 @@ def main() -> None:
 
 Command: `.venv/bin/python bench/findings.py --repeat {args.repeat} --deployments
 {args.deployments} --findings {args.findings} --small-deployments {args.small_deployments}
---small-findings {args.small_findings}` on {machine()}: gunicorn with 2 sync workers on
+--small-findings {args.small_findings} --database {args.database} --port {args.port}` on
+{machine()}: gunicorn with 2 sync workers on
 PostgreSQL 127.0.0.1, a logged-in compliance officer, requests one after another over
 loopback after 3 warm-up requests. Queries counted in-process on the same data.
 
