@@ -212,8 +212,8 @@ def main() -> None:
         f"""
 ## Deployment gate (`bench/gate.py`)
 
-Command: `.venv/bin/python bench/gate.py --rounds {args.rounds} --seconds {args.seconds} --connections {args.connections}`
-on {machine()}: gunicorn with 2 sync workers on PostgreSQL 127.0.0.1 (prepared statements on, the default), wrk with
+Command: `.venv/bin/python bench/gate.py --rounds {args.rounds} --seconds {args.seconds} --connections {args.connections}
+--database {args.database} --port {args.port}` on {machine()}: gunicorn with 2 sync workers on PostgreSQL 127.0.0.1 (prepared statements on, the default), wrk with
 {args.connections} connections on loopback (client and server share the 2 cores), demo data,
 an approved deployment asked about with an API token; every gate answer is also written to
 the gate-decision log. The six endpoints took turns for {args.rounds} rounds of

@@ -15,8 +15,10 @@ class FindingFilter(django_filters.FilterSet):
     """Filters of the findings list page and of `GET /api/v1/findings/`."""
 
     q = django_filters.CharFilter(method="search", label="Search")
-    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
-    state = django_filters.MultipleChoiceFilter(choices=FindingState.choices)
+    # Columns of the finding itself: no join can repeat a row, so no DISTINCT (which would
+    # make PostgreSQL compare every column of every matching row before counting them).
+    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices, distinct=False)
+    state = django_filters.MultipleChoiceFilter(choices=FindingState.choices, distinct=False)
     source_kind = django_filters.ChoiceFilter(choices=SourceKind.choices, label="Source")
     owner = django_filters.ModelChoiceFilter(
         queryset=User.objects.order_by("first_name", "last_name", "username"), label="Owner"

@@ -36,9 +36,8 @@ def _list_url(**params: Any) -> str:
 
 def _rows(user: Any) -> list[tuple[str, str, str]]:
     today = timezone.localdate()
-    mine = selectors.findings_to_act_on(user)
     rows = []
-    for f in mine[:ROWS]:
+    for f in selectors.first_findings(selectors.findings_to_act_on(user), ROWS):
         late = " · overdue" if f.due_date < today else ""
         state = f.get_state_display().lower()
         rows.append(

@@ -66,7 +66,7 @@ def finding_list(request: HttpRequest) -> HttpResponseBase:
 
     return list_page(
         request,
-        queryset=_by_severity(selectors.findings_for(request.user)),
+        queryset=_by_severity(selectors.findings_listed(request.user)),
         template="findings/list.html",
         filterset_class=FindingFilter,
         sort_fields=SORT_FIELDS,

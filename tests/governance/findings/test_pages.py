@@ -191,3 +191,27 @@ def test_every_form_on_the_detail_page_labels_its_own_fields() -> None:
     assert [i for i, n in ids.items() if n > 1] == []
     for target in re.findall(r'<label for="([^"]+)"', text):
         assert ids[target] == 1, target
+
+
+def test_list_page_shows_the_earliest_due_first_with_deployment_and_owner() -> None:
+    owner = user_with_roles(Role.REQUESTER, first_name="Olga", last_name="Owner")
+    later = raise_finding(title="Due later", owner=owner)
+    sooner = raise_finding(title="Due sooner", owner=owner)
+    Finding.objects.filter(pk=sooner.pk).update(due_date=later.due_date - dt.timedelta(days=3))
+    page = _client(user_with_roles(Role.AUDITOR)).get(reverse("findings:list")).content.decode()
+    assert page.index("Due sooner") < page.index("Due later")
+    assert sooner.deployment.model_version.system.name in page
+    assert "Olga" in page
+
+
+def test_overview_rows_are_the_most_severe_of_what_the_verifier_must_act_on() -> None:
+    from governance.findings import selectors
+
+    officer = user_with_roles(Role.COMPLIANCE_OFFICER)
+    for severity in ("low", "critical", "medium", "high"):
+        finding = raise_finding(severity=severity, title=f"Resolved {severity}")
+        Finding.objects.filter(pk=finding.pk).update(state="resolved")
+    raise_finding(severity="critical", title="Still open, someone else's")
+    first = selectors.first_findings(selectors.findings_to_act_on(officer), 2)
+    assert [f.title for f in first] == ["Resolved critical", "Resolved high"]
+    assert first[0].deployment.model_version.system.name
