@@ -367,7 +367,14 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Hourly: the events since the last intact check; daily: the whole chain and every signed
+    # checkpoint, which also catches an edit behind the point an hourly run starts from.
     "ledger-verify-hourly": {"task": "ledger.verify_chain", "schedule": 3600.0},
+    "ledger-verify-full-daily": {
+        "task": "ledger.verify_chain",
+        "schedule": 86400.0,
+        "kwargs": {"full": True},
+    },
     # Re-hashes every stored evidence file: reads the whole media folder, so weekly.
     "evidence-verify-weekly": {"task": "core.verify_evidence", "schedule": 7 * 86400.0},
     "ledger-checkpoint-hourly": {"task": "ledger.checkpoint", "schedule": 3600.0},

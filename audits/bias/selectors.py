@@ -10,6 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from audits.bias.choices import AuditStatus
+from audits.bias.framing import framing
 from audits.bias.models import BiasAudit, BiasAuditResult
 from audits.bias.services import RESULT_FIELDS, recompute, stale_since, valid_until
 from governance.accounts.permissions import Perm, can
@@ -111,7 +112,8 @@ def audits_due_within(days: int, today: dt.date | None = None) -> list[dict[str,
 
 
 def public_summary(audit: BiasAudit) -> dict[str, Any]:
-    """What LL144 §5-303 requires to be published, as JSON-safe data.
+    """What LL144 §5-303 requires to be published, as JSON-safe data, with its `framing`:
+    the LL144 wording for an employment tool, a four-fifths-rule analysis for any other use.
 
     Date of the audit, source and explanation of the data, the unknown-category count, per
     category the applicants, the selection or scoring rate and the impact ratio, the
@@ -147,6 +149,7 @@ def public_summary(audit: BiasAudit) -> dict[str, Any]:
         "audit_id": str(audit.pk),
         "status": audit.status,
         "tool": audit.model_version.system.name,
+        "framing": framing(audit.model_version.system),
         "model_version": audit.model_version.version_label,
         "audit_type": audit.audit_type,
         "rate_kind": "scoring rate" if scoring else "selection rate",

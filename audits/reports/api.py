@@ -123,6 +123,12 @@ class SignatureSerializer(serializers.Serializer):
     signer = serializers.CharField()
     signed_at = serializers.DateTimeField(allow_null=True)
     covers_whole_file = serializers.BooleanField()
+    certificate_sha256 = serializers.CharField(
+        help_text="SHA-256 of the signing certificate (DER); empty when it cannot be read"
+    )
+    development = serializers.BooleanField(
+        help_text="Signed with a development certificate: no organisational assurance"
+    )
 
 
 class IssuedReportSerializer(serializers.Serializer):

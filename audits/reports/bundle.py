@@ -45,7 +45,12 @@ from audits.reports.services import (
     report_request,
 )
 from audits.reports.services.jobs import worker_identity
-from audits.reports.signing import SigningNotConfigured, sign_detached, signing_material
+from audits.reports.signing import (
+    SigningNotConfigured,
+    sign_detached,
+    signed_with,
+    signing_material,
+)
 from audits.reports.snapshot import EVIDENCE_NAME
 from governance.core.canonical import canonical_json, format_timestamp
 from governance.core.errors import DomainError
@@ -70,6 +75,7 @@ Issued by {organisation} on {generated_at}.
        -content manifest.json -CAfile signing-certificate.pem -purpose any -out /dev/null
 
    "Verification successful" means manifest.json is exactly what {organisation} signed.
+   {signed_with}
    Compare the certificate's fingerprint with the one the organisation publishes:
 
    openssl x509 -in signing-certificate.pem -noout -fingerprint -sha256
@@ -250,6 +256,11 @@ def build(export: Export, worker: str) -> ExportOutcome:
         organisation=settings.REPORT_ORGANISATION,
         generated_at=format_timestamp(timezone.now()),
         verify_url=settings.SITE_URL + reverse("reports:verify"),
+        signed_with=signed_with(
+            subject=material.subject,
+            sha256=material.certificate_sha256,
+            development=material.is_development,
+        ),
     )
     bundle = _zip(
         {

@@ -32,8 +32,35 @@ class IncidentChoiceField(forms.ModelChoiceField):
         return f"{obj.title} ({system}, aware {obj.aware_at:%Y-%m-%d})"
 
 
+# The subject fields each kind asks for; the form shows only the chosen kind's.
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    ReportKind.DEPLOYMENT_DOSSIER: ("deployment",),
+    ReportKind.BIAS_AUDIT: ("bias_audit",),
+    ReportKind.PORTFOLIO: (),
+    # The incident names its deployment; the service takes the deployment from it.
+    ReportKind.SERIOUS_INCIDENT: ("incident",),
+}
+SUBJECT_FIELDS = frozenset(name for names in KIND_FIELDS.values() for name in names)
+
+
+def chosen_kind(value: Any) -> str:
+    """The kind asked for, or the first available one when none (or an unknown one) is."""
+    kinds = [value for value, _ in available_kinds()]
+    return value if value in kinds else (kinds[0] if kinds else "")
+
+
+class ReportKindForm(forms.Form):
+    """The kind alone, sent by GET: the page comes back with only that kind's fields."""
+
+    kind = forms.ChoiceField(choices=(), label="Kind of report")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["kind"]).choices = available_kinds()
+
+
 class ReportRequestForm(forms.Form):
-    kind = forms.ChoiceField(choices=())
+    kind = forms.ChoiceField(choices=(), widget=forms.HiddenInput)
     deployment: forms.ModelChoiceField[Deployment] = forms.ModelChoiceField(
         queryset=Deployment.objects.none(),
         required=False,
@@ -51,13 +78,30 @@ class ReportRequestForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, deployments: Any, bias_audits: Any, incidents: Any, **kwargs: Any
+        self,
+        *args: Any,
+        kind: str,
+        deployments: Any,
+        bias_audits: Any,
+        incidents: Any,
+        **kwargs: Any,
     ) -> None:
+        kwargs["initial"] = {**kwargs.get("initial", {}), "kind": kind}
         super().__init__(*args, **kwargs)
+        self.chosen_kind = kind
         cast(forms.ChoiceField, self.fields["kind"]).choices = available_kinds()
         cast(forms.ModelChoiceField, self.fields["deployment"]).queryset = deployments
         cast(forms.ModelChoiceField, self.fields["bias_audit"]).queryset = bias_audits
         cast(forms.ModelChoiceField, self.fields["incident"]).queryset = incidents
+        for name in SUBJECT_FIELDS - set(KIND_FIELDS.get(kind, ())):
+            del self.fields[name]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # A field the kind does not ask for is not on the form; the service takes None.
+        for name in SUBJECT_FIELDS:
+            data.setdefault(name, None)
+        return data
 
 
 class ExportForm(forms.Form):

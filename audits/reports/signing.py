@@ -155,6 +155,29 @@ def sign_detached(data: bytes, *, material: SigningMaterial | None = None) -> by
     return bytes(content_info.dump())
 
 
+def signed_with(*, subject: str, sha256: str, development: bool) -> str:
+    """Which certificate signed a document, as one sentence every verification place uses
+    (the /verify/ page, `verify_report`, the export README, the PDF's own verification
+    block), so a development copy is never described as carrying the organisation's word."""
+    if development:
+        return (
+            f"Made with the development certificate {subject} (SHA-256 {sha256}), which "
+            "carries no organisational assurance."
+        )
+    return f"Made with the organisation's certificate {subject} (SHA-256 {sha256})."
+
+
+def is_development_certificate(subject: str, sha256: str) -> bool:
+    """Marked as a development certificate, or it is the development pair in use here."""
+    if DEVELOPMENT_MARK in subject:
+        return True
+    try:
+        material = signing_material()
+    except SigningNotConfigured:
+        return False
+    return material.is_development and material.certificate_sha256 == sha256
+
+
 @dataclass(frozen=True)
 class SignatureCheck:
     # "intact": untouched and signed by the trusted certificate; "untrusted": intact but by
@@ -164,6 +187,8 @@ class SignatureCheck:
     signer: str = ""
     signed_at: dt.datetime | None = None
     covers_whole_file: bool = False
+    certificate_sha256: str = ""
+    development: bool = False
 
     @property
     def ok(self) -> bool:
@@ -176,6 +201,8 @@ class SignatureCheck:
             "signer": self.signer,
             "signed_at": self.signed_at.isoformat() if self.signed_at else None,
             "covers_whole_file": self.covers_whole_file,
+            "certificate_sha256": self.certificate_sha256,
+            "development": self.development,
         }
 
 
@@ -212,10 +239,16 @@ def check_pdf_signature(
         return SignatureCheck("unreadable", f"The signature cannot be read ({type(exc).__name__}).")
     whole = status.coverage is not None and status.coverage.name == "ENTIRE_FILE"
     signer = str(status.signing_cert.subject.human_friendly) if status.signing_cert else ""
+    fingerprint = hashlib.sha256(status.signing_cert.dump()).hexdigest() if signer else ""
     signed_at = status.signer_reported_dt
     if not status.intact or not status.valid:
         return SignatureCheck(
-            "broken", "The signed bytes were changed after signing.", signer, signed_at, whole
+            "broken",
+            "The signed bytes were changed after signing.",
+            signer,
+            signed_at,
+            whole,
+            fingerprint,
         )
     if not status.trusted:
         return SignatureCheck(
@@ -224,7 +257,11 @@ def check_pdf_signature(
             signer,
             signed_at,
             whole,
+            fingerprint,
         )
-    summary = "Intact, made with the organisation's certificate"
-    summary += ", covering the whole file." if whole else ", but data was appended after signing."
-    return SignatureCheck("intact" if whole else "broken", summary, signer, signed_at, whole)
+    development = is_development_certificate(signer, fingerprint)
+    summary = "Intact, covering the whole file. " if whole else "Data was appended after signing. "
+    summary += signed_with(subject=signer, sha256=fingerprint, development=development)
+    return SignatureCheck(
+        "intact" if whole else "broken", summary, signer, signed_at, whole, fingerprint, development
+    )

@@ -12,13 +12,19 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from audits.bias.choices import AuditStatus
 from audits.bias.selectors import audits_for
 from audits.reports import selectors, services
 from audits.reports.filters import ExportFilter, ReportFilter
-from audits.reports.forms import ExportForm, ReportRequestForm, VerifyForm
+from audits.reports.forms import (
+    ExportForm,
+    ReportKindForm,
+    ReportRequestForm,
+    VerifyForm,
+    chosen_kind,
+)
 from audits.reports.models import Export, JobStatus, Report, ReportKind
 from audits.reports.sections import missing_requirements
 from audits.reports.verification import MAX_UPLOAD_BYTES, verify_pdf, verify_sha256
@@ -55,7 +61,7 @@ def _kinds_context() -> dict[str, Any]:
     }
 
 
-def _request_form(request: HttpRequest, data: Any = None) -> ReportRequestForm:
+def _request_form(request: HttpRequest, data: Any = None, kind: Any = None) -> ReportRequestForm:
     final_audits = (
         audits_for(request.user)
         .filter(status=AuditStatus.FINAL)
@@ -63,19 +69,29 @@ def _request_form(request: HttpRequest, data: Any = None) -> ReportRequestForm:
     )
     # Only serious incidents are reported under Art 73; the newest first.
     serious = incidents_for(request.user).filter(serious=True).order_by("-aware_at")
+    chosen = chosen_kind(data.get("kind") if data is not None else kind)
     return ReportRequestForm(
         data,
+        kind=chosen,
         deployments=deployments_for(request.user),
         bias_audits=final_audits,
         incidents=serious,
     )
 
 
+def _request_context(form: ReportRequestForm) -> dict[str, Any]:
+    return {
+        **_kinds_context(),
+        "request_form": form,
+        "kind_form": ReportKindForm(initial={"kind": form.chosen_kind}),
+    }
+
+
 @perm_required(Perm.VIEW)
 def report_list(request: HttpRequest) -> HttpResponseBase:
     context = _kinds_context()
     if can(request.user, Perm.REPORT_REQUEST):
-        context["request_form"] = _request_form(request)
+        context = _request_context(_request_form(request))
     return list_page(
         request,
         queryset=selectors.reports_for(request.user),
@@ -89,9 +105,14 @@ def report_list(request: HttpRequest) -> HttpResponseBase:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @perm_required(Perm.REPORT_REQUEST)
 def report_request(request: HttpRequest) -> HttpResponse:
+    """GET ?kind=…: the form with only that kind's fields (works without JavaScript; htmx
+    swaps the same form in place). POST: request the report."""
+    if request.method == "GET":
+        form = _request_form(request, kind=request.GET.get("kind"))
+        return render(request, "reports/request_form.html", _request_context(form))
     form = _request_form(request, request.POST)
     report = save_form(
         form,
@@ -106,8 +127,7 @@ def report_request(request: HttpRequest) -> HttpResponse:
     if report is not None:
         messages.success(request, "Report requested: it is generated in the background.")
         return redirect("reports:report_detail", pk=report.pk)
-    context = {**_kinds_context(), "request_form": form}
-    return render(request, "reports/request_form.html", context, status=400)
+    return render(request, "reports/request_form.html", _request_context(form), status=400)
 
 
 def _evidence_outline(report: Report) -> dict[str, Any]:

@@ -35,7 +35,8 @@ def ledger_verify_now(request: HttpRequest) -> HttpResponse:
     from governance.ledger.tasks import verify_ledger_task
 
     try:
-        verify_ledger_task.delay()
+        # Full, not incremental: someone asking for a check wants every event re-read.
+        verify_ledger_task.delay(full=True)
     except Exception:
         messages.error(request, "The task queue is not reachable; the check was not queued.")
     else:

@@ -90,12 +90,22 @@ class LedgerCheck(models.Model):
     first_bad_seq = models.BigIntegerField(null=True, blank=True)
     message = models.TextField(blank=True)
     seconds = models.FloatField()
+    # A full check starts at genesis and holds the chain against the signed checkpoints; an
+    # incremental one starts after the last event an earlier intact check verified.
+    full = models.BooleanField(default=True)
+    verified_from_seq = models.BigIntegerField(default=1)
 
     class Meta:
         ordering = ("-checked_at",)
 
     def __str__(self) -> str:
         return f"{'intact' if self.ok else 'BROKEN'} at {self.checked_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def events_since(self) -> int:
+        """Events appended after this check; needs the `head_seq` annotation (latest_check)."""
+        head_seq = getattr(self, "head_seq", None) or 0
+        return max(head_seq - self.event_count, 0)
 
 
 class LedgerCheckpoint(models.Model):

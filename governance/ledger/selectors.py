@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Model, QuerySet
+from django.db.models import Model, QuerySet, Subquery
 
 from governance.ledger.describe import describe_events
 from governance.ledger.models import LedgerCheck, LedgerEvent, LedgerHead
@@ -34,7 +34,17 @@ def events_for_deployment(deployment_id: object) -> QuerySet[LedgerEvent]:
 
 
 def latest_check() -> LedgerCheck | None:
-    return LedgerCheck.objects.order_by("-checked_at").first()
+    """The last check, annotated (one query) with the ledger's head (`head_seq`, from which
+    `events_since` counts the events added after it) and when the last full check ran."""
+    head = LedgerHead.objects.filter(pk=1).values("seq")[:1]
+    last_full = (
+        LedgerCheck.objects.filter(full=True).order_by("-checked_at").values("checked_at")[:1]
+    )
+    return (
+        LedgerCheck.objects.annotate(head_seq=Subquery(head), last_full_at=Subquery(last_full))
+        .order_by("-checked_at", "-id")
+        .first()
+    )
 
 
 def recent_events(limit: int = 10) -> list[LedgerEvent]:

@@ -114,17 +114,26 @@ def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, di
     }
 
 
-def ledger_check_record() -> Any:
-    """Verify the chain (and its checkpoints) and keep the outcome, so the status page shows
-    when it was last intact.
+def ledger_check_record(*, full: bool = True) -> Any:
+    """Verify the chain and keep the outcome, so the status page shows when it was last intact.
+
+    Full: every event from genesis and every signed checkpoint. Incremental (`full=False`,
+    the hourly job): only the events after the last intact check, starting from the hash it
+    verified; with no intact check to start from it runs in full.
 
     The check is an operational record rather than a ledger event: writing to the chain
     every hour to say the chain is fine would only add noise to the evidence.
     """
     from governance.ledger.models import LedgerCheck
+    from governance.ledger.verify import verify_chain
     from governance.ledger.verify_checkpoints import verify_ledger
 
-    result = verify_ledger()
+    last = LedgerCheck.objects.order_by("-checked_at", "-id").first()
+    if full or last is None or not last.ok or not last.event_count:
+        result, full, start = verify_ledger(), True, 1
+    else:
+        start = last.event_count + 1
+        result = verify_chain(after=(last.event_count, last.head_hash))
     return LedgerCheck.objects.create(
         ok=result.ok,
         event_count=result.event_count,
@@ -132,4 +141,6 @@ def ledger_check_record() -> Any:
         first_bad_seq=result.first_bad_seq,
         message=result.message,
         seconds=result.seconds,
+        full=full,
+        verified_from_seq=start,
     )

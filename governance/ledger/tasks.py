@@ -12,9 +12,10 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(name="ledger.verify_chain", ignore_result=True)
-def verify_ledger_task() -> None:
-    """Re-verify the whole chain (hourly by beat, or on request from the status page)."""
-    ledger_check_record()
+def verify_ledger_task(full: bool = False) -> None:
+    """Verify the events added since the last intact check (hourly by beat), or the whole
+    chain with its signed checkpoints (`full`: daily by beat, and the status page's button)."""
+    ledger_check_record(full=full)
 
 
 @shared_task(name="ledger.checkpoint", ignore_result=True)

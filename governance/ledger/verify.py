@@ -1,4 +1,5 @@
-"""Streams the whole chain in fixed-size pages and checks every link.
+"""Streams the chain (whole, or from an event verified before) in fixed-size pages and
+checks every link.
 
 Memory stays constant: at most three pages of rows (the one being hashed and two read
 ahead) and the previous hash are held. Timestamps are formatted by the database itself
@@ -45,12 +46,12 @@ def _sqlite_ts(raw: str) -> str:
     return (text if len(text) > 19 else text + ".000000") + "Z"
 
 
-def _pages(using: str) -> Iterator[list[tuple[Any, ...]]]:
+def _pages(using: str, after: int = 0) -> Iterator[list[tuple[Any, ...]]]:
     connection = connections[using]
     is_pg = connection.vendor == "postgresql"
     columns = _COLUMNS.format(ts=_PG_TS if is_pg else "CAST(ts AS TEXT)")
     sql = f"SELECT {columns} FROM ledger_ledgerevent WHERE seq > %s ORDER BY seq LIMIT %s"  # noqa: S608
-    last = 0
+    last = after
     with connection.cursor() as cursor:
         while True:
             cursor.execute(sql, [last, PAGE_SIZE])
@@ -70,24 +71,46 @@ def _head(using: str) -> tuple[int, str] | None:
     return (int(row[0]), str(row[1])) if row else None
 
 
+def _stored_hash(using: str, seq: int) -> str | None:
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT hash FROM ledger_ledgerevent WHERE seq = %s", [seq])
+        row = cursor.fetchone()
+    return str(row[0]) if row else None
+
+
 def verify_chain(
     using: str = "default",
     progress: Callable[[int], None] | None = None,
     watch: Collection[int] = frozenset(),
+    after: tuple[int, str] | None = None,
 ) -> VerifyResult:
+    """Check every link from genesis, or, given `after` = (seq, hash) of an event an earlier
+    run verified, only the events since: that event must still carry the hash it had then,
+    and each later one must link to it. An incremental run cannot see an edit before `after`
+    that leaves the stored hashes alone; the full run (and the signed checkpoints) does."""
     started = time.perf_counter()
-    expected_seq = 1
-    prev = GENESIS_HASH
+    start_seq, prev = after if after is not None else (0, GENESIS_HASH)
+    expected_seq = start_seq + 1
     hashes_at: dict[int, str] = {}
 
     def result(ok: bool, bad: int | None, message: str) -> VerifyResult:
         seconds = time.perf_counter() - started
         return VerifyResult(ok, expected_seq - 1, prev, bad, message, seconds, hashes_at)
 
+    if start_seq and _stored_hash(using, start_seq) != prev:
+        return result(
+            False,
+            start_seq,
+            f"event {start_seq} is missing or its hash changed since it was last verified",
+        )
     # Outside a transaction the next page is read while this one is hashed; inside one (a
     # caller's uncommitted rows) another connection would not see them, so pages come inline.
     inline = connections[using].in_atomic_block
-    pages = _pages(using) if inline else read_ahead(lambda: _pages(using), depth=2)
+    pages = (
+        _pages(using, start_seq)
+        if inline
+        else read_ahead(lambda: _pages(using, start_seq), depth=2)
+    )
     for rows in pages:
         for seq, ts, actor_id, actor_name, action, stype, sid, dep, data, prev_hash, digest in rows:
             if seq != expected_seq:

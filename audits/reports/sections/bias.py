@@ -1,11 +1,13 @@
 """The bias room's part of a report (Annex IV §4), and the bias-audit summary report kind.
 
 - In a dossier: every final bias audit covering the deployment, each as its NYC LL144
-  §5-303 public summary (tables of applicants, rates and impact ratios per category, the
-  unknown-category count, exclusions and their justification) with the impact-ratio chart,
-  its freshness, and which audit the deployment gate relies on.
-- As its own report kind (`bias_audit`): one final audit's public summary, in the form
-  §5-303 asks an employer to publish, with the auditor's independence statements.
+  §5-303 public summary for a tool used in employment, or as a disparate-impact analysis
+  under the four-fifths rule for any other use (audits/bias/framing.py): tables of
+  applicants, rates and impact ratios per category, the unknown-category count, exclusions
+  and their justification, with the impact-ratio chart, its freshness, and which audit the
+  deployment gate relies on.
+- As its own report kind (`bias_audit`): one final audit's public summary, framed the same
+  way, with the auditor's independence statements.
 - In the portfolio: bias audits that are legally stale, past their due date or due soon,
   and deployments that need an independent audit and have none.
 
@@ -24,6 +26,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from audits.bias.choices import INDEPENDENCE_STATEMENTS, AuditStatus
+from audits.bias.framing import is_employment_tool
 from audits.bias.gate import needs_independent_audit
 from audits.bias.models import BiasAudit, BiasAuditResult
 from audits.bias.selectors import (
@@ -116,6 +119,7 @@ def build_dossier(ctx: SnapshotContext) -> dict[str, Any]:
     required = needs_independent_audit(deployment)
     return {
         "required": required,
+        "employment": is_employment_tool(deployment.model_version.system),
         "required_because": (
             "the AI system is used in employment (Annex III area 4)"
             if deployment.model_version.system.annex_iii_area == AnnexIIIArea.EMPLOYMENT
@@ -280,7 +284,7 @@ SECTION = Section(
 
 SUMMARY_SECTION = Section(
     key="bias",
-    title="Bias audit summary (NYC LL144, 6 RCNY §5-303)",
+    title="Bias audit summary",
     annex_iv=(4,),
     template="reports/sections/bias_summary.html",
     build=build_summary,

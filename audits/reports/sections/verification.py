@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from audits.reports.sections import Section, SnapshotContext
 from audits.reports.sections.ledger import CSV_NAME
-from audits.reports.signing import signing_material
+from audits.reports.signing import signed_with, signing_material
 
 
 def build(ctx: SnapshotContext) -> dict[str, Any]:
@@ -27,6 +27,11 @@ def build(ctx: SnapshotContext) -> dict[str, Any]:
             "sha256": material.certificate_sha256,
             "development": material.is_development,
         },
+        "signed_with": signed_with(
+            subject=material.subject,
+            sha256=material.certificate_sha256,
+            development=material.is_development,
+        ),
     }
 
 

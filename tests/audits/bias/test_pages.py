@@ -218,15 +218,31 @@ def test_draft_actions_exclusions_and_finalise_from_the_page(browser: Any, user:
 
 
 def test_summary_page_and_print_view_carry_the_ll144_content(browser: Any, user: Any) -> None:
-    audit = BiasAuditFactory(actor=user, finalize=True)
+    deployment = DeploymentFactory(model_version__system__annex_iii_area="employment")
+    audit = BiasAuditFactory(deployment=deployment, actor=user, finalize=True)
     for name in ("bias:audit_summary", "bias:audit_summary_print"):
         page = browser.get(reverse(name, kwargs={"pk": audit.pk})).content.decode()
+        assert "Automated employment decision tool" in page and "LL144" in page
         assert "Date of the bias audit" in page and audit.audit_date.isoformat() in page
         assert "Distribution date of the tool" in page and "2023-06-01" in page
         assert "Individuals with an unknown category" in page
         assert "Number of applicants" in page and "Impact ratio" in page
     print_view = browser.get(reverse("bias:audit_summary_print", kwargs={"pk": audit.pk}))
     assert b'class="topbar"' not in print_view.content
+
+
+def test_summary_of_a_housing_tool_is_a_four_fifths_analysis(browser: Any, user: Any) -> None:
+    deployment = DeploymentFactory(
+        model_version__system__annex_iii_area="essential_services",
+        model_version__system__name="Tenant screener",
+    )
+    audit = BiasAuditFactory(deployment=deployment, actor=user, finalize=True)
+    for name in ("bias:audit_summary", "bias:audit_summary_print"):
+        page = browser.get(reverse(name, kwargs={"pk": audit.pk})).content.decode()
+        assert "Disparate-impact analysis (four-fifths rule)" in page
+        assert "Number of individuals" in page and "Impact ratio" in page
+        assert "employment decision tool" not in page and "Local Law 144 of 2021" not in page
+        assert "LL144 §5-303" not in page
 
 
 def test_stored_file_can_be_downloaded(browser: Any, user: Any) -> None:

@@ -41,7 +41,10 @@ def auditor_user() -> Any:
 @pytest.fixture
 def audit(auditor_user: Any) -> Any:
     return BiasAuditFactory(
-        deployment=DeploymentFactory(model_version__system__name="Hiring screener"),
+        deployment=DeploymentFactory(
+            model_version__system__name="Hiring screener",
+            model_version__system__annex_iii_area="employment",
+        ),
         actor=auditor_user,
         finalize=True,
         audit_date=dt.date(2026, 3, 31),
@@ -86,7 +89,8 @@ def test_a_bias_summary_states_what_ll144_asks_to_publish(audit: Any, auditor_us
     ):
         assert label in text and value in text, (label, value)
     for expected in (
-        "Bias audit summary (NYC LL144, 6 RCNY §5-303)",
+        "Bias audit summary",
+        "bias audit of an automated employment decision tool, as 6 RCNY §5-303 requires",
         "Category Number of applicants Selection rate Impact ratio",
         "Female 60 0.500 1.000",  # per category: applicants, selection rate, impact ratio
         "Male 40 0.400 0.800",
@@ -104,6 +108,27 @@ def test_a_bias_summary_states_what_ll144_asks_to_publish(audit: Any, auditor_us
     assert LedgerEvent.objects.filter(
         action="report.generated", subject_id=str(report.pk), deployment_id=str(audit.deployment_id)
     ).exists()
+
+
+def test_a_housing_tool_summary_is_a_four_fifths_analysis_not_an_ll144_one(
+    auditor_user: Any,
+) -> None:
+    housing = BiasAuditFactory(
+        deployment=DeploymentFactory(
+            model_version__system__name="Tenant screener",
+            model_version__system__annex_iii_area="essential_services",
+        ),
+        actor=auditor_user,
+        finalize=True,
+    )
+    report = _generate(auditor_user, kind="bias_audit", bias_audit=str(housing.pk))
+    text = _text(_pdf(report))
+    assert "A disparate-impact analysis of the AI system" in text
+    assert "four-fifths rule" in text and "Local Law 144 does not apply" in text
+    assert "Category Number of individuals Selection rate Impact ratio" in text
+    assert "Female 60 0.500 1.000" in text  # the same figures, framed differently
+    assert "automated employment decision tool" not in text.lower()
+    assert "5-303 requires" not in text and "(6 RCNY §5-300)" not in text
 
 
 def test_a_scoring_audit_summary_gives_scoring_rates_and_the_median(auditor_user: Any) -> None:

@@ -201,6 +201,25 @@ def test_the_bias_part_summarises_each_final_audit_and_names_the_one_relied_on(
     assert "the audit the gate relies on" in text and "1 draft audit in progress" in text
 
 
+@pytest.mark.parametrize(
+    ("area", "framed_as_ll144"), [("employment", True), ("essential_services", False)]
+)
+def test_the_bias_part_uses_ll144_only_for_a_tool_used_in_employment(
+    area: str, framed_as_ll144: bool
+) -> None:
+    from tests.factories import DeploymentFactory
+
+    deployment = DeploymentFactory(
+        requires_independent_bias_audit=True, model_version__system__annex_iii_area=area
+    )
+    report, text = _dossier(governed_deployment(deployment=deployment))
+    assert _section(report, "bias")["employment"] is framed_as_ll144
+    assert ("Automated employment decision tool" in text) is framed_as_ll144
+    assert ("6 RCNY §5-301(a)" in text) is framed_as_ll144
+    assert ("Number of applicants" in text) is framed_as_ll144
+    assert ("Number of individuals" in text) is not framed_as_ll144
+
+
 def test_sections_read_from_the_snapshot_not_from_later_changes(governed: Governed) -> None:
     report = ReportFactory(deployment=governed.deployment, requested_by=governed.compliance)
     snapshot = take_snapshot(report)

@@ -39,7 +39,8 @@ def test_report_list_offers_the_request_form_only_to_requesters(
     assert page.status_code == 200 and done_report.title.encode() in page.content
     assert b'action="/reports/request/"' in page.content
     assert b'<option value="bias_audit">Bias audit summary</option>' in page.content
-    assert b'name="bias_audit"' in page.content
+    assert b'name="deployment"' in page.content  # the first kind's field, and only its
+    assert b'name="bias_audit"' not in page.content
     client.force_login(user_with_roles(Role.AUDITOR))
     page = client.get(reverse("reports:report_list"))
     assert page.status_code == 200 and done_report.title.encode() in page.content
@@ -70,6 +71,49 @@ def test_requesting_from_the_page_redirects_to_the_live_report(
     report = Report.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("reports:report_detail", args=[report.pk])
+
+
+@pytest.mark.parametrize(
+    ("kind", "shown", "hidden"),
+    [
+        ("deployment_dossier", {"deployment"}, {"bias_audit"}),
+        ("bias_audit", {"bias_audit"}, {"deployment"}),
+        ("portfolio", set(), {"deployment", "bias_audit"}),
+    ],
+)
+def test_choosing_a_kind_shows_only_its_fields(
+    client: Any, owner: Any, kind: str, shown: set[str], hidden: set[str]
+) -> None:
+    client.force_login(owner)
+    page = client.get(reverse("reports:report_request"), {"kind": kind})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert f'<option value="{kind}" selected>' in text  # the kind chooser, a plain GET form
+    assert f'<input type="hidden" name="kind" value="{kind}"' in text
+    for name in shown:
+        assert f'name="{name}"' in text
+    for name in hidden:
+        assert f'name="{name}"' not in text
+
+
+def test_an_unknown_kind_in_the_address_shows_the_first_kind(client: Any, owner: Any) -> None:
+    client.force_login(owner)
+    page = client.get(reverse("reports:report_request"), {"kind": "nonsense"})
+    assert page.status_code == 200 and b'name="deployment"' in page.content
+
+
+def test_a_portfolio_is_requested_without_subject_fields(client: Any, owner: Any) -> None:
+    client.force_login(owner)
+    response = client.post(reverse("reports:report_request"), {"kind": "portfolio"})
+    assert response.status_code == 302
+    assert Report.objects.get().kind == "portfolio"
+
+
+def test_a_request_with_an_unknown_kind_says_so(client: Any, owner: Any) -> None:
+    client.force_login(owner)
+    response = client.post(reverse("reports:report_request"), {"kind": "nonsense"})
+    assert response.status_code == 400 and b"Kind of report:" in response.content
+    assert not Report.objects.exists()
 
 
 def test_a_request_without_its_deployment_shows_the_field_error(client: Any, owner: Any) -> None:

@@ -98,7 +98,7 @@ def test_worker_generates_a_bias_audit_summary(start_worker: Any, owner: Any) ->
     assert report.status == JobStatus.DONE, report.error
     content = report.file.open("rb").read()
     text = _pdf_text(content)
-    assert "Bias audit summary (NYC LL144, 6 RCNY §5-303)" in text and "Priya Raman" in text
+    assert "Bias audit summary" in text and "Priya Raman" in text
     assert "Female 60 0.500 1.000" in text
     assert check_pdf_signature(content).status == "intact"
     evidence = PdfReader(io.BytesIO(content)).attachments["evidence.json"][0]

@@ -17,6 +17,8 @@ SEEDERS = (
     "governance.findings.demo",
     "governance.approvals.demo",
     "governance.monitoring.demo",
+    # Last: a dossier of the live deployment, queued for a worker, reads everything above.
+    "audits.reports.demo",
 )
 
 
