@@ -274,7 +274,8 @@ def test_the_request_page_offers_serious_incidents_and_refuses_a_missing_one(
     deployment, requester = _live()
     incident = _incident(deployment, requester)
     client.force_login(officer)
-    page = client.get(reverse("reports:report_list"))
+    # The form shows the chosen kind's fields: the incident once that kind is chosen.
+    page = client.get(reverse("reports:report_request") + "?kind=serious_incident")
     assert "Applicants refused credit in error" in page.content.decode()
     response = client.post(
         reverse("reports:report_request"), {"kind": "serious_incident", "incident": incident.pk}
