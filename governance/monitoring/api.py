@@ -388,15 +388,12 @@ class IncidentViewSet(
         )
         return Response(IncidentSerializer(self.get_queryset().get(pk=incident.pk)).data)
 
-    @extend_schema(
-        request=IncidentActionReasonSerializer, responses={201: DeploymentActionSerializer}
-    )
-    @action(detail=True, methods=["post"])
-    def suspend(self, request: Request, pk: Any = None) -> Response:
+    def _act_on_deployment(self, request: Request, take: Any) -> Response:
+        """Suspend or roll back the incident's deployment, with the reason, in its name."""
         incident = self.get_object()
         data = IncidentActionReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        done = incident_services.deployment_suspend(
+        done = take(
             deployment=incident.deployment,
             actor=request.user,
             reason=data.validated_data["reason"],
@@ -408,17 +405,15 @@ class IncidentViewSet(
         request=IncidentActionReasonSerializer, responses={201: DeploymentActionSerializer}
     )
     @action(detail=True, methods=["post"])
+    def suspend(self, request: Request, pk: Any = None) -> Response:
+        return self._act_on_deployment(request, incident_services.deployment_suspend)
+
+    @extend_schema(
+        request=IncidentActionReasonSerializer, responses={201: DeploymentActionSerializer}
+    )
+    @action(detail=True, methods=["post"])
     def rollback(self, request: Request, pk: Any = None) -> Response:
-        incident = self.get_object()
-        data = IncidentActionReasonSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        done = incident_services.deployment_rollback(
-            deployment=incident.deployment,
-            actor=request.user,
-            reason=data.validated_data["reason"],
-            incident=incident,
-        )
-        return Response(DeploymentActionSerializer(done).data, status=status.HTTP_201_CREATED)
+        return self._act_on_deployment(request, incident_services.deployment_rollback)
 
 
 router = SimpleRouter()

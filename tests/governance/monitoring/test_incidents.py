@@ -371,3 +371,16 @@ def test_the_overview_shows_running_clocks_nearest_first(
     page = client.get("/").content.decode()
     assert "Monitoring and incidents" in page
     assert page.index("Nearer clock") < page.index("Later clock")
+
+
+def test_suspension_through_the_api_names_the_incident(api: Any, officer: Any) -> None:
+    current, requester = _open_gate_deployment()
+    deployment_transition(deployment=current, to_status="active", actor=requester)
+    incident = _serious(current, requester)
+    url = f"/api/v1/incidents/{incident.pk}/suspend/"
+    assert api(requester).post(url, {"reason": "x"}, format="json").status_code == 403
+    assert api(officer).post(url, {}, format="json").status_code == 400
+    response = api(officer).post(url, {"reason": "Stop the harm"}, format="json")
+    assert response.status_code == 201 and response.json()["kind"] == "suspend"
+    current.refresh_from_db()
+    assert current.status == "suspended"
