@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes (pytest-xdist); each has its own test database. PYTEST_WORKERS=0 runs in one.
+PYTEST_WORKERS ?= 2
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: run test install lint format types pytest bench bench-quick clean demo
@@ -46,7 +48,7 @@ types: install
 # pytest exits 5 when it collected nothing; make treats any non-zero exit as failure.
 pytest: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 test: lint types pytest
 

@@ -45,7 +45,7 @@ def test_upload_wizard_guesses_columns_then_the_audit_is_finalised(
     page.get_by_label("Tool's distribution date").fill("2023-06-01")
     page.get_by_role("button", name="Compute and save draft").click()
     page.wait_for_url(re.compile(r".*/bias-audits/[0-9a-f-]+/$"))
-    assert page.get_by_role("heading", name=re.compile("Selection .* bias audit")).is_visible()
+    assert page.get_by_role("heading", name=re.compile("Selection-rate bias audit")).is_visible()
     assert page.locator("svg.impact-chart").first.is_visible()
     page.get_by_role("link", name="Intersection: Gender × race_ethnicity").click()
     assert page.get_by_role("rowheader", name="Female × Asian").is_visible()

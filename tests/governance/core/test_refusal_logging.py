@@ -15,7 +15,7 @@ def test_a_refused_page_is_logged_as_one_line_at_info(
 ) -> None:
     client.force_login(user_with_roles("auditor"))
     with caplog.at_level(logging.INFO, logger="django.request"):
-        response = client.post(reverse("core:ledger_verify_now"))
+        response = client.post(reverse("dashboard:ledger_verify_now"))
     assert response.status_code == 403
     [record] = [r for r in caplog.records if r.name == "django.request"]
     assert record.levelno == logging.INFO
