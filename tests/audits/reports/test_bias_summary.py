@@ -192,7 +192,8 @@ def test_the_reports_page_requests_a_bias_summary(
     client: Any, audit: Any, auditor_user: Any
 ) -> None:
     client.force_login(auditor_user)
-    page = client.get(reverse("reports:report_list"))
+    # The request form shows the chosen kind's fields: the audits once that kind is chosen.
+    page = client.get(reverse("reports:report_request"), {"kind": "bias_audit"})
     assert f'<option value="{audit.pk}">'.encode() in page.content
     response = client.post(
         reverse("reports:report_request"), {"kind": "bias_audit", "bias_audit": str(audit.pk)}
