@@ -51,6 +51,28 @@ def _checked(kind: str, title: str, link: str, dedup_key: str | None) -> tuple[s
     return title, link
 
 
+def _unsaved(
+    recipient: User,
+    kind: str,
+    title: str,
+    link: str,
+    subject: models.Model | None,
+    deployment: Any,
+    dedup_key: str | None,
+) -> Notification:
+    subject_type, subject_id = subject_of(subject)
+    return Notification(
+        recipient=recipient,
+        kind=kind,
+        title=title,
+        link=link,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        deployment_id=getattr(deployment, "pk", deployment),
+        dedup_key=dedup_key or "",
+    )
+
+
 def notification_create(
     *,
     recipient: User,
@@ -71,20 +93,12 @@ def notification_create(
         existing = Notification.objects.filter(recipient=recipient, dedup_key=dedup_key).first()
         if existing is not None:
             return existing
-    subject_type, subject_id = subject_of(subject)
+    notification = _unsaved(recipient, kind, title, link, subject, deployment, dedup_key)
     try:
         # A savepoint: losing a race on the unique key must not break the caller's transaction.
         with transaction.atomic():
-            return Notification.objects.create(
-                recipient=recipient,
-                kind=kind,
-                title=title,
-                link=link,
-                subject_type=subject_type,
-                subject_id=subject_id,
-                deployment_id=getattr(deployment, "pk", deployment),
-                dedup_key=dedup_key or "",
-            )
+            notification.save(force_insert=True)
+            return notification
     except IntegrityError:
         if dedup_key is None:
             raise
@@ -101,20 +115,49 @@ def notifications_create(
     deployment: Any = None,
     dedup_key: str | None = None,
 ) -> list[Notification]:
-    """The same notification to several people (each once); inactive accounts are skipped."""
+    """The same notification to several people (each once); inactive accounts are skipped.
+
+    One read of who already has the key and one insert for the rest, however many people:
+    a stage's signers or every compliance officer cost what one person costs.
+    """
     people = {user.pk: user for user in recipients if user is not None and user.is_active}
-    return [
-        notification_create(
-            recipient=user,
-            kind=kind,
-            title=title,
-            link=link,
-            subject=subject,
-            deployment=deployment,
-            dedup_key=dedup_key,
-        )
-        for user in people.values()
+    if not people:
+        return []
+    title, link = _checked(kind, title, link, dedup_key)
+    existing: dict[Any, Notification] = {}
+    if dedup_key is not None:
+        existing = {
+            n.recipient_id: n
+            for n in Notification.objects.filter(recipient__in=list(people), dedup_key=dedup_key)
+        }
+    new = [
+        _unsaved(user, kind, title, link, subject, deployment, dedup_key)
+        for pk, user in people.items()
+        if pk not in existing
     ]
+    try:
+        # A savepoint: losing a race on the unique key must not break the caller's transaction.
+        if new:
+            with transaction.atomic():
+                Notification.objects.bulk_create(new)
+    except IntegrityError:
+        if dedup_key is None:
+            raise
+        # Someone else notified some of them meanwhile: person by person, each once.
+        return [
+            notification_create(
+                recipient=user,
+                kind=kind,
+                title=title,
+                link=link,
+                subject=subject,
+                deployment=deployment,
+                dedup_key=dedup_key,
+            )
+            for user in people.values()
+        ]
+    made = {n.recipient_id: n for n in new}
+    return [existing.get(pk) or made[pk] for pk in people]
 
 
 def _parse_id(value: Any) -> uuid.UUID:

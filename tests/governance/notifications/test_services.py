@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from governance.accounts.roles import Role
 from governance.core.errors import InvalidInput, NotFound
 from governance.ledger.models import LedgerEvent
+from governance.notifications import services
 from governance.notifications.models import Notification, NotificationKind
 from governance.notifications.selectors import inbox_summary, notifications_for
 from governance.notifications.services import (
@@ -160,3 +163,48 @@ def test_the_inbox_summary_counts_and_lists_in_one_query(django_assert_num_queri
         summary = inbox_summary(person)
         assert summary.unread == 7
         assert [n.title for n in summary.latest] == [f"item {n}" for n in (6, 5, 4, 3, 2)]
+
+
+def test_notifying_many_people_costs_what_notifying_one_costs(
+    django_assert_max_num_queries: Any,
+) -> None:
+    def fan_out(people: list[Any], key: str) -> list[Notification]:
+        return notifications_create(
+            recipients=people,
+            kind=NotificationKind.OWNERSHIP_ORPHANED,
+            title="A deployment has no owner",
+            link="/",
+            dedup_key=key,
+        )
+
+    one = [user_with_roles(Role.COMPLIANCE_OFFICER)]
+    many = [user_with_roles(Role.COMPLIANCE_OFFICER) for _ in range(8)]
+    with django_assert_max_num_queries(10) as single:
+        fan_out(one, "orphaned:1")
+    with django_assert_max_num_queries(len(single.captured_queries)):
+        made = fan_out(many, "orphaned:2")
+    assert [n.recipient_id for n in made] == [p.pk for p in many]
+    with django_assert_max_num_queries(len(single.captured_queries)):
+        again = fan_out([*many, one[0]], "orphaned:2")
+    assert [n.pk for n in again[:8]] == [n.pk for n in made]
+    assert Notification.objects.filter(dedup_key="orphaned:2").count() == 9
+
+
+def test_a_fan_out_that_loses_a_race_notifies_each_person_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first, second = (user_with_roles(Role.COMPLIANCE_OFFICER) for _ in range(2))
+    build = services._unsaved
+
+    def raced(*args: Any) -> Notification:
+        # Another process notifies `first` after the read of the key, before the insert.
+        monkeypatch.setattr(services, "_unsaved", build)
+        notify(first, "Racing", dedup_key="race")
+        return build(*args)
+
+    monkeypatch.setattr(services, "_unsaved", raced)
+    made = notifications_create(
+        recipients=[first, second], kind="generic", title="x", link="/", dedup_key="race"
+    )
+    assert [n.title for n in made] == ["Racing", "x"]
+    assert Notification.objects.filter(dedup_key="race").count() == 2
