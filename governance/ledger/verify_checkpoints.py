@@ -137,8 +137,11 @@ def _problem_at(
     return None
 
 
-def checkpoint_problem(chain: VerifyResult, using: str, path: Path) -> Problem | None:
-    in_db, in_file, problems = _collect(using, path)
+def checkpoint_problem(
+    chain: VerifyResult, in_db: dict[int, Copy], in_file: dict[int, Copy], problems: list[Problem]
+) -> Problem | None:
+    """The first problem among the collected checkpoints (`_collect`), held against `chain`."""
+    problems = list(problems)
     trusted = trusted_fingerprints()
     for seq in sorted(set(in_db) | set(in_file)):
         copies = [c for c in (in_db.get(seq), in_file.get(seq)) if c is not None]
@@ -154,11 +157,10 @@ def verify_ledger(
 ) -> VerifyResult:
     """Verify the chain, then hold it against every checkpoint (database and log file)."""
     started = time.perf_counter()
-    path = log_path()
-    seqs = set(LedgerCheckpoint.objects.using(using).values_list("seq", flat=True))
-    seqs |= {line.record["seq"] for line in read_log(path) if line.record}
-    chain = verify_chain(using, progress, watch=seqs)
-    problem = checkpoint_problem(chain, using, path)
+    # Read once, before the chain: the checkpoints say which hashes the scan must keep.
+    in_db, in_file, problems = _collect(using, log_path())
+    chain = verify_chain(using, progress, watch=set(in_db) | set(in_file))
+    problem = checkpoint_problem(chain, in_db, in_file, problems)
     seconds = time.perf_counter() - started
     if problem is None or (chain.first_bad_seq is not None and chain.first_bad_seq < problem.seq):
         return replace(chain, seconds=seconds)
