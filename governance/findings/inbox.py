@@ -1,9 +1,8 @@
 """What findings put in people's inboxes: a finding's owner learns it is theirs, and the daily
 sweep tells them when it is due within a week and when it is overdue.
 
-Called inside the transaction that raises or reopens the finding, so inbox and record agree.
-Dedup keys name the finding, the stage and the due date: a sweep run twice notifies nobody
-twice, and a finding reopened with a new due date is announced again.
+Called inside the transaction that raises the finding, so inbox and record agree. Dedup keys
+name the finding, the stage and the due date: a sweep run twice notifies nobody twice.
 """
 
 from __future__ import annotations
