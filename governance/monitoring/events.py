@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from governance.ledger.describe import register_event_sentences
+from governance.monitoring.rules import INCIDENT_TRANSITIONS
 
-# incident_transition appends `incident.<state>` for the state reached.
-TRANSITION_KINDS = [
-    "incident.investigating",
-    "incident.reported",
-    "incident.corrective_action",
-    "incident.closed",
-]
+# incident_transition appends `incident.<state>` for the state reached: read from the state
+# machine, so a new state without a sentence fails the coverage test.
+TRANSITION_KINDS = sorted(
+    {f"incident.{state}" for targets in INCIDENT_TRANSITIONS.values() for state in targets}
+)
 
 
 def register() -> None:
