@@ -25,7 +25,7 @@ _COLUMNS = (
     "seq, {ts}, actor_id, actor_name, action, subject_type, subject_id, deployment_id, data, "
     "prev_hash, hash"
 )
-_PG_TS = "to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+PG_TIMESTAMP = "to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def _sqlite_ts(raw: str) -> str:
 def _pages(using: str, after: int = 0) -> Iterator[list[tuple[Any, ...]]]:
     connection = connections[using]
     is_pg = connection.vendor == "postgresql"
-    columns = _COLUMNS.format(ts=_PG_TS if is_pg else "CAST(ts AS TEXT)")
+    columns = _COLUMNS.format(ts=PG_TIMESTAMP if is_pg else "CAST(ts AS TEXT)")
     sql = f"SELECT {columns} FROM ledger_ledgerevent WHERE seq > %s ORDER BY seq LIMIT %s"  # noqa: S608
     last = after
     with connection.cursor() as cursor:

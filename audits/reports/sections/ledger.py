@@ -22,27 +22,17 @@ from audits.reports.sections import Section, SnapshotContext
 from governance.core.canonical import format_timestamp
 from governance.ledger.chain import event_canonical, event_hash
 from governance.ledger.models import LedgerEvent
+from governance.ledger.standalone_verifier import COLUMNS
+from governance.ledger.verify import PG_TIMESTAMP
 
 CSV_NAME = "ledger-slice.csv"
-# Exactly the fields the chain hash covers, plus the link and the hash. Values are written
-# unaltered (no spreadsheet-formula escaping): the file is evidence, re-hashable byte for byte.
-COLUMNS = (
-    "seq",
-    "ts",
-    "actor_id",
-    "actor_name",
-    "action",
-    "subject_type",
-    "subject_id",
-    "deployment_id",
-    "data",
-    "prev_hash",
-    "hash",
-)
+# Exactly the fields the chain hash covers, plus the link and the hash, in the order the
+# standalone verifier reads them. Values are written unaltered (no spreadsheet-formula
+# escaping): the file is evidence, re-hashable byte for byte.
 RECENT = 15
 CHUNK = 1 << 20  # bytes of CSV handed on at a time
 # The timestamp exactly as the chain hashes it (format_timestamp), written by PostgreSQL.
-_PG_TS = "to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS ts"
+_PG_TS = f"{PG_TIMESTAMP} AS ts"
 
 
 def _event(event: LedgerEvent) -> dict[str, Any]:
