@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -15,9 +14,13 @@ from rest_framework.routers import SimpleRouter
 
 from audits.reports import selectors, services
 from audits.reports.models import Export, JobStatus, Report, ReportKind
-from audits.reports.verification import MAX_UPLOAD_BYTES, verify_pdf, verify_sha256
+from audits.reports.verification import (
+    MAX_UPLOAD_BYTES,
+    check_rate,
+    verify_pdf,
+    verify_sha256,
+)
 from governance.accounts.permissions import Perm
-from governance.core import ratelimit
 from governance.core.api import UUIDLookup
 from governance.core.errors import Conflict
 from governance.core.parsers import JSONParser
@@ -226,14 +229,7 @@ class ReportViewSet(
     )
     @action(detail=False, methods=["post"], parser_classes=[DiskMultiPartParser, JSONParser])
     def verify(self, request: Request) -> Response:
-        # The same budget per address as the public page, counted before the body is read.
-        ratelimit.check(
-            request,
-            scope="reports.verify",
-            limit=settings.VERIFY_RATE_LIMIT,
-            window=60,
-            what="verification requests",
-        )
+        check_rate(request)  # before the body is read
         payload = VerifyRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         upload = payload.validated_data.get("file")

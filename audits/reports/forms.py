@@ -8,6 +8,7 @@ from django.conf import settings
 from audits.bias.models import BiasAudit
 from audits.reports.models import ReportKind
 from audits.reports.sections import missing_requirements
+from audits.reports.services.reports import KIND_SUBJECTS
 from audits.reports.verification import MAX_UPLOAD_BYTES, SHA256_RE
 from governance.inventory.models import Deployment
 from governance.monitoring.models import Incident
@@ -32,15 +33,9 @@ class IncidentChoiceField(forms.ModelChoiceField):
         return f"{obj.title} ({system}, aware {obj.aware_at:%Y-%m-%d})"
 
 
-# The subject fields each kind asks for; the form shows only the chosen kind's.
-KIND_FIELDS: dict[str, tuple[str, ...]] = {
-    ReportKind.DEPLOYMENT_DOSSIER: ("deployment",),
-    ReportKind.BIAS_AUDIT: ("bias_audit",),
-    ReportKind.PORTFOLIO: (),
-    # The incident names its deployment; the service takes the deployment from it.
-    ReportKind.SERIOUS_INCIDENT: ("incident",),
-}
-SUBJECT_FIELDS = frozenset(name for names in KIND_FIELDS.values() for name in names)
+# The subject field each kind asks for, as the service names it; the form shows only the
+# chosen kind's.
+SUBJECT_FIELDS = frozenset(subject.field for subject in KIND_SUBJECTS.values())
 
 
 def chosen_kind(value: Any) -> str:
@@ -93,7 +88,8 @@ class ReportRequestForm(forms.Form):
         cast(forms.ModelChoiceField, self.fields["deployment"]).queryset = deployments
         cast(forms.ModelChoiceField, self.fields["bias_audit"]).queryset = bias_audits
         cast(forms.ModelChoiceField, self.fields["incident"]).queryset = incidents
-        for name in SUBJECT_FIELDS - set(KIND_FIELDS.get(kind, ())):
+        asked = {KIND_SUBJECTS[kind].field} if kind in KIND_SUBJECTS else set()
+        for name in SUBJECT_FIELDS - asked:
             del self.fields[name]
 
     def clean(self) -> dict[str, Any]:

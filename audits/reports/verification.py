@@ -15,15 +15,19 @@ import re
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from django.conf import settings
+from django.http import HttpRequest
+
 from audits.reports.models import JobStatus, Report
 from audits.reports.pdfinspect import NotAReport, embedded_files
 from audits.reports.sections.ledger import check_slice
 from audits.reports.signing import SignatureCheck, check_pdf_signature
 from audits.reports.snapshot import EVIDENCE_NAME
+from governance.core import ratelimit
 from governance.core.canonical import format_timestamp
 from governance.core.errors import InvalidInput
+from governance.core.evidence import file_sha256
 from governance.core.parsers import loads as json_loads
-from governance.core.uploads import chunks_of
 from governance.ledger.models import LedgerEvent
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -87,6 +91,18 @@ def report_facts(report: Report) -> dict[str, Any]:
     }
 
 
+def check_rate(request: HttpRequest) -> None:
+    """One budget of checks per address for the public page and the API alike, counted
+    before the body is read: each check costs a signature validation."""
+    ratelimit.check(
+        request,
+        scope="reports.verify",
+        limit=settings.VERIFY_RATE_LIMIT,
+        window=60,
+        what="verification requests",
+    )
+
+
 def _issued(sha256: str) -> Report | None:
     return (
         Report.objects.select_related("requested_by", "deployment", "superseded_by__requested_by")
@@ -121,13 +137,9 @@ def verify_pdf(content: bytes | IO[bytes]) -> Verification:
     An open file is read in pieces, for the hash and by pyHanko, never whole: uploads to the
     public page can be as large as MAX_UPLOAD_BYTES.
     """
-    if isinstance(content, bytes):
-        sha256 = hashlib.sha256(content).hexdigest()
-    else:
-        digest = hashlib.sha256()
-        for piece in chunks_of(content):
-            digest.update(piece)
-        sha256 = digest.hexdigest()
+    sha256 = (
+        hashlib.sha256(content).hexdigest() if isinstance(content, bytes) else file_sha256(content)
+    )
     report = _issued(sha256)
     return Verification(ISSUED if report else UNKNOWN, sha256, report, check_pdf_signature(content))
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -27,9 +26,13 @@ from audits.reports.forms import (
 )
 from audits.reports.models import Export, JobStatus, Report, ReportKind
 from audits.reports.sections import missing_requirements
-from audits.reports.verification import MAX_UPLOAD_BYTES, verify_pdf, verify_sha256
+from audits.reports.verification import (
+    MAX_UPLOAD_BYTES,
+    check_rate,
+    verify_pdf,
+    verify_sha256,
+)
 from governance.accounts.permissions import Perm, can, perm_required
-from governance.core import ratelimit
 from governance.core.errors import DomainError
 from governance.core.ratelimit import RateLimited
 from governance.core.uploads import disk_uploads
@@ -213,15 +216,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     refusal, status = "", 400
     if request.method == "POST":
         try:
-            # Counted before the body is read: the page is public and each check costs a
-            # signature validation.
-            ratelimit.check(
-                request,
-                scope="reports.verify",
-                limit=settings.VERIFY_RATE_LIMIT,
-                window=60,
-                what="verification requests",
-            )
+            check_rate(request)
         except RateLimited as exc:
             refusal, status = exc.message, 429
     # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.

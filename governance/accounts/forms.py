@@ -36,8 +36,15 @@ class TokenForm(forms.Form):
 
     def clean_expires_on(self) -> dt.date | None:
         expires_on: dt.date | None = self.cleaned_data.get("expires_on")
-        if expires_on is not None and expires_on < timezone.localdate():
+        if expires_on is None:
+            return None
+        if expires_on < timezone.localdate():
             raise forms.ValidationError("The last day cannot be in the past.")
+        if expires_on == dt.date.max:
+            # The token expires as the next day begins, and the calendar has no day after it.
+            raise forms.ValidationError(
+                "That day is too far ahead: leave it empty for a token that works until revoked."
+            )
         return expires_on
 
     def expires_at(self) -> dt.datetime | None:

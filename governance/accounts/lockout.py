@@ -30,6 +30,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from governance.accounts.models import User
+from governance.core.errorpages import is_api
 from governance.core.ratelimit import client_address
 from governance.ledger.services import ledger_append
 
@@ -160,7 +161,7 @@ def lockout_response(
 ) -> HttpResponse:
     """AXES_LOCKOUT_CALLABLE: JSON 429 under /api/, the lockout page elsewhere."""
     retry_after = str(_cooloff_seconds())
-    if request.path.startswith("/api/"):
+    if is_api(request):
         response: HttpResponse = JsonResponse(
             {"detail": LOCKED_MESSAGE, "code": "locked_out", "retry_after": int(retry_after)},
             status=429,

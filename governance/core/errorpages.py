@@ -19,6 +19,16 @@ from django.views import csrf, defaults
 
 API_PREFIX = "/api/"
 SERVER_ERROR = "Server error. It has been logged; nothing was half-saved."
+# What an error under /api/ says when nothing more particular is known; the handlers here and
+# `middleware.ApiErrorsAsJSON` (for error answers that came back as HTML) both use it.
+API_DETAILS = {
+    401: "Authentication credentials were not provided.",
+    403: "You do not have permission to do this.",
+    404: "Not found.",
+    413: "The request body is too large.",
+    429: "Too many requests; try again later.",
+    500: SERVER_ERROR,
+}
 
 
 def is_api(request: HttpRequest) -> bool:
@@ -45,20 +55,20 @@ def bad_request(request: HttpRequest, exception: Any = None) -> HttpResponse:
 def forbidden(request: HttpRequest, exception: Any = None) -> HttpResponse:
     reason = str(exception or "")
     if is_api(request):
-        return api_error(403, reason or "You do not have permission to do this.")
+        return api_error(403, reason or API_DETAILS[403])
     reason = reason or "You do not have permission to open this page."
     return render(request, "errors/403.html", {"reason": reason}, status=403)
 
 
 def not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
     if is_api(request):
-        return api_error(404, "Not found.")
+        return api_error(404, API_DETAILS[404])
     return render(request, "errors/404.html", status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if is_api(request):
-        return api_error(500, SERVER_ERROR)
+        return api_error(500, API_DETAILS[500])
     return render(request, "errors/500.html", status=500)
 
 

@@ -13,15 +13,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 
-from governance.core.errorpages import SERVER_ERROR, is_api
-
-DETAILS = {
-    401: "Authentication credentials were not provided.",
-    403: "You do not have permission to do this.",
-    404: "Not found.",
-    413: "The request body is too large.",
-    429: "Too many requests; try again later.",
-}
+from governance.core.errorpages import API_DETAILS, SERVER_ERROR, is_api
 
 
 class ApiErrorsAsJSON:
@@ -46,7 +38,7 @@ def _detail(request: HttpRequest, response: HttpResponseBase) -> str:
         return f'Method "{request.method}" not allowed.'
     if status >= 500:
         return SERVER_ERROR
-    return DETAILS.get(status) or f"{response.reason_phrase}."
+    return API_DETAILS.get(status) or f"{response.reason_phrase}."
 
 
 def _as_json(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:

@@ -40,36 +40,42 @@ def dispatch_on_commit(report_id: Any) -> None:
     generate_report_task.delay_on_commit(str(report_id))
 
 
-def _subject(
-    kind: str, deployment: Deployment | None, bias_audit: str | None, incident: str | None
-) -> tuple[Deployment | None, str, str]:
+@dataclass(frozen=True)
+class KindSubject:
+    """The record a kind of report is about: the request's field naming it (also the prefix of
+    the report's subject key) and the refusal when it is not named."""
+
+    field: str
+    missing: str
+
+
+# The portfolio report covers every deployment and names no subject. The request form shows
+# only the chosen kind's field.
+KIND_SUBJECTS: dict[str, KindSubject] = {
+    ReportKind.DEPLOYMENT_DOSSIER: KindSubject("deployment", "Choose the deployment to document."),
+    ReportKind.BIAS_AUDIT: KindSubject("bias_audit", "Choose the bias audit to summarise."),
+    # The incident names its deployment; the report takes the deployment from it.
+    ReportKind.SERIOUS_INCIDENT: KindSubject("incident", "Choose the serious incident to report."),
+}
+
+
+def _subject(kind: str, named: dict[str, Any]) -> tuple[Deployment | None, str, str]:
     """(deployment, subject key, title) for a request, or a refusal naming the field."""
+    wanted = KIND_SUBJECTS.get(kind)
+    if wanted is None:
+        return None, "portfolio", "Portfolio report: every deployment by state and risk tier"
+    value = named[wanted.field]
+    if not value:
+        raise InvalidInput(wanted.missing, fields={wanted.field: "required"})
     if kind == ReportKind.DEPLOYMENT_DOSSIER:
-        if deployment is None:
-            raise InvalidInput(
-                "Choose the deployment to document.", fields={"deployment": "required"}
-            )
-        version = deployment.model_version
+        version = value.model_version
         title = (
             f"Deployment dossier: {version.system.name} {version.version_label} "
-            f"→ {deployment.environment}"
+            f"→ {value.environment}"
         )
-        return deployment, f"deployment:{deployment.pk}", title
-    if kind == ReportKind.BIAS_AUDIT:
-        if not bias_audit:
-            raise InvalidInput(
-                "Choose the bias audit to summarise.", fields={"bias_audit": "required"}
-            )
-        resolved_deployment, title = SUBJECT_RESOLVERS[kind](str(bias_audit))
-        return resolved_deployment, f"bias_audit:{bias_audit}", title
-    if kind == ReportKind.SERIOUS_INCIDENT:
-        if not incident:
-            raise InvalidInput(
-                "Choose the serious incident to report.", fields={"incident": "required"}
-            )
-        resolved_deployment, title = SUBJECT_RESOLVERS[kind](str(incident))
-        return resolved_deployment, f"incident:{incident}", title
-    return None, "portfolio", "Portfolio report: every deployment by state and risk tier"
+        return value, f"deployment:{value.pk}", title
+    resolved_deployment, title = SUBJECT_RESOLVERS[kind](str(value))
+    return resolved_deployment, f"{wanted.field}:{value}", title
 
 
 def report_request(
@@ -102,7 +108,8 @@ def report_request(
             f"yet ({rooms}); they become available when that part of the product is in use.",
             fields={"kind": "not available yet"},
         )
-    subject_deployment, subject_key, title = _subject(kind, deployment, bias_audit, incident)
+    named = {"deployment": deployment, "bias_audit": bias_audit, "incident": incident}
+    subject_deployment, subject_key, title = _subject(kind, named)
     now = timezone.now()
     report = Report(
         kind=kind,
@@ -110,7 +117,7 @@ def report_request(
         subject_key=subject_key,
         deployment=subject_deployment,
         # Resolved above: the id names an existing serious incident.
-        incident_id=subject_key.partition(":")[2] if kind == ReportKind.SERIOUS_INCIDENT else None,
+        incident_id=incident if kind == ReportKind.SERIOUS_INCIDENT else None,
         export=export,
         requested_by=actor,
         dispatched_at=now if dispatch else None,

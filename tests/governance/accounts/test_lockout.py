@@ -128,14 +128,19 @@ def test_unlock_also_lifts_the_slowdown(client, settings) -> None:  # type: igno
     assert _login(client, "sam", PASSWORD, "192.0.2.99").status_code == 302
 
 
-def test_an_api_signature_lockout_is_json_429(api, settings) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("script_name", ["", "/governance"])
+def test_an_api_signature_lockout_is_json_429(api, settings, script_name) -> None:  # type: ignore[no-untyped-def]
+    # Also when the site is served under a path prefix (SCRIPT_NAME), as behind a proxy.
     deployment, requester, _ = ready_deployment("I")
     approval = services.approval_request_create(deployment=deployment, actor=requester)
     reviewer = user_with_roles(Role.REVIEWER)
     client = api(reviewer)
     url = f"/api/v1/approval-requests/{approval.pk}/signoffs/"
     body = {"decision": "approve", "meaning": "x", "password": "wrong-guess"}
-    answers = [client.post(url, body, format="json") for _ in range(settings.AXES_FAILURE_LIMIT)]
+    answers = [
+        client.post(url, body, format="json", SCRIPT_NAME=script_name)
+        for _ in range(settings.AXES_FAILURE_LIMIT)
+    ]
     assert [a.status_code for a in answers[:-1]] == [403] * (settings.AXES_FAILURE_LIMIT - 1)
     locked = answers[-1]
     assert locked.status_code == 429

@@ -173,6 +173,13 @@ def test_the_command_makes_a_scoped_expiring_token_and_says_so() -> None:
         call_command("create_api_token", "ci", "--scope", "read", "--expires-in-days", "0")
 
 
+def test_the_command_refuses_an_expiry_past_the_calendar() -> None:
+    user_with_roles(Role.REQUESTER, username="ci")
+    with pytest.raises(CommandError, match="too far ahead"):
+        call_command("create_api_token", "ci", "--scope", "read", "--expires-in-days", "99999999")
+    assert not ApiToken.objects.exists()
+
+
 def test_the_token_list_shows_each_tokens_scopes_and_expiry(client) -> None:  # type: ignore[no-untyped-def]
     user = user_with_roles(Role.REQUESTER)
     api_token_create(user=user, scopes=["gate:read"], name="pipeline")
@@ -206,6 +213,17 @@ def test_the_page_makes_a_token_valid_through_its_last_day(client) -> None:  # t
     )
     assert past.status_code == 200 and b"cannot be in the past" in past.content
     assert user.api_tokens.count() == 1
+
+
+def test_the_page_refuses_a_last_day_with_no_day_after_it(client) -> None:  # type: ignore[no-untyped-def]
+    user = user_with_roles(Role.REQUESTER)
+    client.force_login(user)
+    response = client.post(
+        reverse("accounts:token_create"),
+        {"scopes": ["gate:read"], "expires_on": dt.date.max.isoformat()},
+    )
+    assert response.status_code == 200 and b"too far ahead" in response.content
+    assert not user.api_tokens.exists()
 
 
 def test_an_expired_token_is_refused_with_a_401_that_says_so() -> None:

@@ -53,7 +53,12 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"No active user named {options['username']!r}.")
         days = options["expires_in_days"]
-        expires_at = timezone.now() + dt.timedelta(days=days) if days else None
+        try:
+            expires_at = timezone.now() + dt.timedelta(days=days) if days else None
+        except OverflowError:
+            raise CommandError(
+                "--expires-in-days is too far ahead; leave it out for a token that never expires."
+            ) from None
         try:
             key = api_token_create(
                 user=user, name=options["name"], scopes=options["scopes"], expires_at=expires_at
