@@ -21,7 +21,11 @@ from governance.findings.choices import FindingState, Severity, SourceKind, may_
 from governance.findings.inbox import notify_owner
 from governance.findings.models import Finding
 from governance.findings.policy import due_date_for
-from governance.findings.services.evidence import check_uploads, store_evidence
+from governance.findings.services.evidence import (
+    check_uploads,
+    evidence_transaction,
+    store_evidence,
+)
 from governance.findings.services.policy import current_policy
 from governance.inventory.choices import DeploymentStatus
 from governance.ledger.services import ledger_append
@@ -291,7 +295,7 @@ def finding_resolve(
             "Describe what was done: resolving needs a note.", fields={"note": "required"}
         )
     check_uploads(files)
-    with transaction.atomic():
+    with evidence_transaction() as written:
         locked = _locked(finding)
         _require_worker(actor, locked)
         from_state = _move(locked, S.RESOLVED)
@@ -308,7 +312,7 @@ def finding_resolve(
                 "updated_at",
             ]
         )
-        stored = store_evidence(locked, files, actor)
+        stored = store_evidence(locked, files, actor, written)
         ledger_append(
             actor=actor,
             action="finding.resolved",
@@ -331,12 +335,12 @@ def finding_evidence_add(
     if not files:
         raise InvalidInput("Choose at least one file.", fields={"files": "required"})
     check_uploads(files)
-    with transaction.atomic():
+    with evidence_transaction() as written:
         locked = _locked(finding)
         _require_worker(actor, locked)
         if locked.state == S.CLOSED:
             raise Conflict("The finding is closed; reopen it to add evidence.")
-        return store_evidence(locked, files, actor)
+        return store_evidence(locked, files, actor, written)
 
 
 def verification_refusal(user: Any, finding: Finding) -> PermissionRefused | None:
