@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -171,88 +172,53 @@ def _step(
     return render(request, "findings/detail.html", context, status=400)
 
 
-@require_POST
-@perm_required(Perm.FINDING_WORK)
-def start_remediation(request: HttpRequest, pk: Any) -> HttpResponse:
-    return _step(
-        request,
-        pk,
-        "start_form",
-        NoteForm(request.POST),
-        lambda f, d: services.finding_start_remediation(
-            finding=f, actor=request.user, note=d["note"]
-        ),
-        "Remediation started.",
-    )
+def _step_view(
+    perm: Perm, form_name: str, form_class: type[Form], service: Callable[..., Any], done: str
+) -> Callable[..., HttpResponse]:
+    """A page for one step: the form's fields are the service's keywords."""
+
+    @require_POST
+    @perm_required(perm)
+    def view(request: HttpRequest, pk: Any) -> HttpResponse:
+        def run(finding: Finding, data: dict[str, Any]) -> Any:
+            # The pages name the evidence field `attachments`; the service takes `files`.
+            kwargs = {"files" if k == "attachments" else k: v for k, v in data.items()}
+            return service(finding=finding, actor=request.user, **kwargs)
+
+        form = form_class(request.POST, request.FILES)
+        return _step(request, pk, form_name, form, run, done)
+
+    return view
 
 
-@require_POST
-@perm_required(Perm.FINDING_WORK)
-def resolve(request: HttpRequest, pk: Any) -> HttpResponse:
-    return _step(
-        request,
-        pk,
-        "resolve_form",
-        ResolveForm(request.POST, request.FILES),
-        lambda f, d: services.finding_resolve(
-            finding=f, actor=request.user, note=d["note"], files=d["attachments"]
-        ),
-        "Resolved; someone else must now verify the fix.",
-    )
-
-
-@require_POST
-@perm_required(Perm.FINDING_WORK)
-def add_evidence(request: HttpRequest, pk: Any) -> HttpResponse:
-    return _step(
-        request,
-        pk,
-        "evidence_form",
-        EvidenceForm(request.POST, request.FILES),
-        lambda f, d: services.finding_evidence_add(
-            finding=f, actor=request.user, files=d["attachments"]
-        ),
-        "Evidence attached.",
-    )
-
-
-@require_POST
-@perm_required(Perm.FINDING_VERIFY)
-def verify(request: HttpRequest, pk: Any) -> HttpResponse:
-    return _step(
-        request,
-        pk,
-        "verify_form",
-        NoteForm(request.POST),
-        lambda f, d: services.finding_verify(finding=f, actor=request.user, note=d["note"]),
-        "Verified.",
-    )
-
-
-@require_POST
-@perm_required(Perm.FINDING_VERIFY)
-def close(request: HttpRequest, pk: Any) -> HttpResponse:
-    return _step(
-        request,
-        pk,
-        "close_form",
-        NoteForm(request.POST),
-        lambda f, d: services.finding_close(finding=f, actor=request.user, note=d["note"]),
-        "Closed.",
-    )
-
-
-@require_POST
-@perm_required(Perm.FINDING_WORK)
-def reopen(request: HttpRequest, pk: Any) -> HttpResponse:
-    return _step(
-        request,
-        pk,
-        "reopen_form",
-        ReopenForm(request.POST),
-        lambda f, d: services.finding_reopen(finding=f, actor=request.user, reason=d["reason"]),
-        "Reopened.",
-    )
+start_remediation = _step_view(
+    Perm.FINDING_WORK,
+    "start_form",
+    NoteForm,
+    services.finding_start_remediation,
+    "Remediation started.",
+)
+resolve = _step_view(
+    Perm.FINDING_WORK,
+    "resolve_form",
+    ResolveForm,
+    services.finding_resolve,
+    "Resolved; someone else must now verify the fix.",
+)
+add_evidence = _step_view(
+    Perm.FINDING_WORK,
+    "evidence_form",
+    EvidenceForm,
+    services.finding_evidence_add,
+    "Evidence attached.",
+)
+verify = _step_view(
+    Perm.FINDING_VERIFY, "verify_form", NoteForm, services.finding_verify, "Verified."
+)
+close = _step_view(Perm.FINDING_VERIFY, "close_form", NoteForm, services.finding_close, "Closed.")
+reopen = _step_view(
+    Perm.FINDING_WORK, "reopen_form", ReopenForm, services.finding_reopen, "Reopened."
+)
 
 
 @require_POST
