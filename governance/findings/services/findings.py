@@ -8,7 +8,7 @@ are ledgered in a transaction of their own before the error is raised.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -443,12 +443,20 @@ def finding_reopen(*, finding: Finding, actor: Any, reason: str) -> Finding:
         return reopen_locked(locked, actor=actor, reason=reason)
 
 
-def default_owner(deployment: Any, *, fallback: Any = None) -> Any:
-    """Who owns a finding a room raises: the deployment's accountable owner, else whoever
-    registered the deployment, else `fallback` (the person whose action raised it)."""
+def default_owner(deployment: Any, *, preferred: Any = None, fallback: Any = None) -> Any:
+    """Who owns a finding a room raises: `preferred` (whom the raising record names), else the
+    deployment's accountable owner, else whoever registered the deployment, else `fallback`
+    (the person whose action raised it). The first who can still work on findings."""
     from governance.liability.selectors import accountable_owner
 
-    for candidate in (accountable_owner(deployment), deployment.created_by, fallback):
+    def candidates() -> Iterator[Any]:
+        # Lazily: the accountable owner costs a query that a usable `preferred` makes needless.
+        yield preferred
+        yield accountable_owner(deployment)
+        yield deployment.created_by
+        yield fallback
+
+    for candidate in candidates():
         if candidate is not None and candidate.is_active and can(candidate, Perm.FINDING_WORK):
             return candidate
     raise Conflict(
