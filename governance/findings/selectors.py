@@ -68,6 +68,15 @@ def open_findings_of(deployment: Any, *, today: dt.date | None = None) -> QueryS
     )
 
 
+def settled_findings_of(
+    user: Any, deployment: Any, *, today: dt.date | None = None
+) -> QuerySet[Finding]:
+    """A deployment's findings that are not open (closed, or under a running risk acceptance),
+    newest first: the rest of its tab after `open_findings_of`."""
+    settled = Q(state=S.CLOSED) | accepted_q(today)
+    return findings_for(user).filter(settled, deployment=deployment).order_by("-created_at")
+
+
 def _by_severity(queryset: QuerySet[Finding]) -> QuerySet[Finding]:
     rank = Case(
         *[When(severity=sev, then=Value(r)) for sev, r in SEVERITY_RANK.items()],

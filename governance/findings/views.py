@@ -263,19 +263,9 @@ def deployment_findings(request: HttpRequest, pk: Any) -> HttpResponse:
     """The deployment's Findings tab: open ones first, then the rest."""
     deployment = get_object_or_404(deployments_for(request.user), pk=pk)
     context = deployment_context(request, deployment, "findings")
-    open_ids = set()
-    open_rows = list(selectors.open_findings_of(deployment).select_related("owner"))
-    open_ids = {f.pk for f in open_rows}
-    others = [
-        f
-        for f in selectors.findings_for(request.user)
-        .filter(deployment=deployment)
-        .order_by("-created_at")[:50]
-        if f.pk not in open_ids
-    ]
     context.update(
-        open_findings=open_rows,
-        other_findings=others,
+        open_findings=list(selectors.open_findings_of(deployment)),
+        other_findings=list(selectors.settled_findings_of(request.user, deployment)[:50]),
         today=timezone.localdate(),
         raise_url=(
             f"{reverse('findings:create')}?deployment={deployment.pk}"
