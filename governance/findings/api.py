@@ -91,9 +91,7 @@ class FindingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_overdue(self, obj: Finding) -> bool:
-        from governance.findings.choices import ACTIVE_STATES
-
-        return obj.state in ACTIVE_STATES and obj.due_date < timezone.localdate()
+        return obj.is_overdue()
 
 
 class FindingCreateSerializer(serializers.Serializer):

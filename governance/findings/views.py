@@ -11,13 +11,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from governance.accounts.permissions import Perm, can, perm_required
 from governance.core.views import list_page, save_form
 from governance.findings import selectors, services
-from governance.findings.choices import ACCEPTABLE_FROM, ACTIVE_STATES, FindingState
+from governance.findings.choices import ACCEPTABLE_FROM, FindingState
 from governance.findings.filters import FindingFilter
 from governance.findings.forms import (
     AcceptRiskForm,
@@ -37,10 +36,6 @@ from governance.ledger.describe import describe_events
 S = FindingState
 
 
-def _overdue(f: Finding) -> bool:
-    return f.state in ACTIVE_STATES and f.due_date < timezone.localdate()
-
-
 FINDINGS_CSV = [
     ("finding_id", lambda f: f.pk),
     ("deployment_id", lambda f: f.deployment_id),
@@ -53,7 +48,7 @@ FINDINGS_CSV = [
     ("source_ref", lambda f: f.source_ref),
     ("owner", lambda f: f.owner.get_username()),
     ("due_date", lambda f: f.due_date.isoformat()),
-    ("overdue", _overdue),
+    ("overdue", lambda f: f.is_overdue()),
     ("risk_accepted_until", lambda f: f.risk_accepted_until or ""),
     ("raised_at", lambda f: f.created_at.isoformat()),
 ]
@@ -76,7 +71,6 @@ def finding_list(request: HttpRequest) -> HttpResponseBase:
         csv_name="findings.csv",
         context={
             "counts": selectors.open_counts(selectors.findings_for(request.user)),
-            "today": timezone.localdate(),
             "may_raise": can(request.user, Perm.FINDING_CREATE),
         },
     )
@@ -120,7 +114,7 @@ def _detail_context(request: HttpRequest, finding: Finding, **forms: Any) -> dic
     return {
         "finding": finding,
         "deployment": finding.deployment,
-        "overdue": _overdue(finding),
+        "overdue": finding.is_overdue(),
         "events": describe_events(selectors.timeline(finding)),
         "evidence": selectors.evidence_of(finding),
         "signoffs": signoffs,
@@ -266,7 +260,6 @@ def deployment_findings(request: HttpRequest, pk: Any) -> HttpResponse:
     context.update(
         open_findings=list(selectors.open_findings_of(deployment)),
         other_findings=list(selectors.settled_findings_of(request.user, deployment)[:50]),
-        today=timezone.localdate(),
         raise_url=(
             f"{reverse('findings:create')}?deployment={deployment.pk}"
             if can(request.user, Perm.FINDING_CREATE)

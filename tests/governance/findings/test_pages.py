@@ -37,6 +37,9 @@ def test_list_filters_by_severity_and_overdue_and_exports_csv() -> None:
     assert "Critical one" in page and "Late one" not in page
     overdue = client.get(reverse("findings:list"), {"overdue": "yes"}).content.decode()
     assert "Late one" in overdue and "Critical one" not in overdue
+    # The row says so too; a finding still within its due date does not.
+    assert '<span class="small">overdue</span>' in overdue
+    assert '<span class="small">overdue</span>' not in page
     csv = client.get(reverse("findings:list"), {"format": "csv"})
     text = b"".join(csv.streaming_content).decode()
     assert text.splitlines()[0].startswith("finding_id,deployment_id")
