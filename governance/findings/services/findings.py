@@ -57,18 +57,26 @@ def _check_text(title: str, severity: str) -> None:
         raise InvalidInput("Give the finding a title.", fields={"title": "required"})
 
 
-def _raised_event(finding: Finding) -> dict[str, Any]:
-    return {
-        "source_kind": finding.source_kind,
-        "source_ref": finding.source_ref,
-        "automatic": finding.automatic,
-        "severity": finding.severity,
-        "title": finding.title,
-        "description": finding.description,
-        "owner": str(finding.owner_id),
-        "due_date": finding.due_date,
-        "policy_version": finding.policy.version,
-    }
+def _announce_raised(finding: Finding, actor: Any) -> None:
+    """The `finding.raised` event and the owner's notice, in the raising transaction."""
+    ledger_append(
+        actor=actor,
+        action="finding.raised",
+        subject=finding,
+        deployment_id=finding.deployment_id,
+        data={
+            "source_kind": finding.source_kind,
+            "source_ref": finding.source_ref,
+            "automatic": finding.automatic,
+            "severity": finding.severity,
+            "title": finding.title,
+            "description": finding.description,
+            "owner": str(finding.owner_id),
+            "due_date": finding.due_date,
+            "policy_version": finding.policy.version,
+        },
+    )
+    notify_owner(finding)
 
 
 def _new_finding(
@@ -143,14 +151,7 @@ def finding_create(
             actor=actor,
         )
         finding.save()
-        ledger_append(
-            actor=actor,
-            action="finding.raised",
-            subject=finding,
-            deployment_id=deployment.pk,
-            data=_raised_event(finding),
-        )
-        notify_owner(finding)
+        _announce_raised(finding, actor)
     return finding
 
 
@@ -194,14 +195,7 @@ def finding_raise_automatic(
             finding.save()
     except IntegrityError:
         return None
-    ledger_append(
-        actor=None,
-        action="finding.raised",
-        subject=finding,
-        deployment_id=deployment.pk,
-        data=_raised_event(finding),
-    )
-    notify_owner(finding)
+    _announce_raised(finding, None)
     return finding
 
 
