@@ -91,9 +91,7 @@ class FindingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_overdue(self, obj: Finding) -> bool:
-        from governance.findings.choices import ACTIVE_STATES
-
-        return obj.state in ACTIVE_STATES and obj.due_date < timezone.localdate()
+        return obj.is_overdue()
 
 
 class FindingCreateSerializer(serializers.Serializer):
@@ -192,6 +190,12 @@ class FindingViewSet(
             FindingSerializer(selectors.finding_detail(self.request.user, finding.pk)).data
         )
 
+    def _run(self, serializer_class: type[serializers.Serializer], service: Any) -> Any:
+        """Validate the step's input and call its service; the fields are its keywords."""
+        payload = serializer_class(data=self.request.data)
+        payload.is_valid(raise_exception=True)
+        return service(finding=self.get_object(), actor=self.request.user, **payload.validated_data)
+
     @extend_schema(request=FindingCreateSerializer, responses={201: FindingSerializer, **ERRORS})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         payload = FindingCreateSerializer(data=request.data)
@@ -203,43 +207,22 @@ class FindingViewSet(
     @_step_schema(NoteSerializer, "Take the finding into remediation")
     @action(detail=True, methods=["post"], url_path="start-remediation")
     def start_remediation(self, request: Request, pk: str | None = None) -> Response:
-        payload = NoteSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        finding = services.finding_start_remediation(
-            finding=self.get_object(), actor=request.user, note=payload.validated_data["note"]
-        )
-        return self._fresh(finding)
+        return self._fresh(self._run(NoteSerializer, services.finding_start_remediation))
 
     @_step_schema(ResolveSerializer, "Resolve with a note and optional evidence files")
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk: str | None = None) -> Response:
-        payload = ResolveSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
-        finding = services.finding_resolve(
-            finding=self.get_object(), actor=request.user, note=data["note"], files=data["files"]
-        )
-        return self._fresh(finding)
+        return self._fresh(self._run(ResolveSerializer, services.finding_resolve))
 
     @_step_schema(NoteSerializer, "Verify the fix (not by the person who resolved it)")
     @action(detail=True, methods=["post"])
     def verify(self, request: Request, pk: str | None = None) -> Response:
-        payload = NoteSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        finding = services.finding_verify(
-            finding=self.get_object(), actor=request.user, note=payload.validated_data["note"]
-        )
-        return self._fresh(finding)
+        return self._fresh(self._run(NoteSerializer, services.finding_verify))
 
     @_step_schema(NoteSerializer, "Close a verified finding")
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str | None = None) -> Response:
-        payload = NoteSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        finding = services.finding_close(
-            finding=self.get_object(), actor=request.user, note=payload.validated_data["note"]
-        )
-        return self._fresh(finding)
+        return self._fresh(self._run(NoteSerializer, services.finding_close))
 
     @extend_schema(
         request=AcceptRiskSerializer,
@@ -265,12 +248,7 @@ class FindingViewSet(
     @_step_schema(ReopenSerializer, "Reopen the finding, saying why")
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, pk: str | None = None) -> Response:
-        payload = ReopenSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        finding = services.finding_reopen(
-            finding=self.get_object(), actor=request.user, reason=payload.validated_data["reason"]
-        )
-        return self._fresh(finding)
+        return self._fresh(self._run(ReopenSerializer, services.finding_reopen))
 
     @extend_schema(
         request=EvidenceSerializer,
@@ -279,11 +257,7 @@ class FindingViewSet(
     )
     @action(detail=True, methods=["post"])
     def evidence(self, request: Request, pk: str | None = None) -> Response:
-        payload = EvidenceSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        stored = services.finding_evidence_add(
-            finding=self.get_object(), actor=request.user, files=payload.validated_data["files"]
-        )
+        stored = self._run(EvidenceSerializer, services.finding_evidence_add)
         return Response(
             FindingEvidenceSerializer(stored, many=True).data, status=status.HTTP_201_CREATED
         )

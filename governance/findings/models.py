@@ -7,14 +7,16 @@ signatures are immutable records.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from governance.core.models import BaseModel, ImmutableQuerySet, ImmutableRecordError
-from governance.findings.choices import FindingState, Severity, SourceKind
+from governance.findings.choices import ACTIVE_STATES, FindingState, Severity, SourceKind
 
 
 class FindingPolicy(BaseModel):
@@ -126,6 +128,10 @@ class Finding(BaseModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def is_overdue(self, today: dt.date | None = None) -> bool:
+        """Past its due date while somebody still has to act on it (pages, API and reports)."""
+        return self.state in ACTIVE_STATES and self.due_date < (today or timezone.localdate())
 
 
 def evidence_path(instance: FindingEvidence, filename: str) -> str:

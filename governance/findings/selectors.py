@@ -37,11 +37,11 @@ def findings_listed(user: Any) -> QuerySet[Finding]:
     Joining the deployment, model version, system and owner before sorting makes PostgreSQL
     join every finding and sort the wide rows to keep 25 of them; reading the page from the
     findings table alone and its related rows by primary key (4 more queries, whatever the
-    number of findings) keeps the page's cost that of sorting one table.
+    number of findings) keeps the page's cost that of sorting one table. Annotated with the
+    severity rank the list sorts by.
     """
-    if not can(user, Perm.VIEW):
-        return Finding.objects.none()
-    return Finding.objects.prefetch_related(*LIST_RELATED)
+    readable = Finding.objects.all() if can(user, Perm.VIEW) else Finding.objects.none()
+    return _by_severity(readable.prefetch_related(*LIST_RELATED))
 
 
 def open_q(today: dt.date | None = None) -> Q:
@@ -66,6 +66,15 @@ def open_findings_of(deployment: Any, *, today: dt.date | None = None) -> QueryS
     return _by_severity(
         Finding.objects.filter(open_q(today), deployment=deployment).select_related("owner")
     )
+
+
+def settled_findings_of(
+    user: Any, deployment: Any, *, today: dt.date | None = None
+) -> QuerySet[Finding]:
+    """A deployment's findings that are not open (closed, or under a running risk acceptance),
+    newest first: the rest of its tab after `open_findings_of`."""
+    settled = Q(state=S.CLOSED) | accepted_q(today)
+    return findings_for(user).filter(settled, deployment=deployment).order_by("-created_at")
 
 
 def _by_severity(queryset: QuerySet[Finding]) -> QuerySet[Finding]:

@@ -6,17 +6,17 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from governance.accounts.permissions import Perm, can, perm_required
 from governance.core.views import list_page, save_form
 from governance.findings import selectors, services
-from governance.findings.choices import ACCEPTABLE_FROM, ACTIVE_STATES, FindingState
+from governance.findings.choices import ACCEPTABLE_FROM, FindingState
 from governance.findings.filters import FindingFilter
 from governance.findings.forms import (
     AcceptRiskForm,
@@ -36,10 +36,6 @@ from governance.ledger.describe import describe_events
 S = FindingState
 
 
-def _overdue(f: Finding) -> bool:
-    return f.state in ACTIVE_STATES and f.due_date < timezone.localdate()
-
-
 FINDINGS_CSV = [
     ("finding_id", lambda f: f.pk),
     ("deployment_id", lambda f: f.deployment_id),
@@ -52,7 +48,7 @@ FINDINGS_CSV = [
     ("source_ref", lambda f: f.source_ref),
     ("owner", lambda f: f.owner.get_username()),
     ("due_date", lambda f: f.due_date.isoformat()),
-    ("overdue", _overdue),
+    ("overdue", lambda f: f.is_overdue()),
     ("risk_accepted_until", lambda f: f.risk_accepted_until or ""),
     ("raised_at", lambda f: f.created_at.isoformat()),
 ]
@@ -62,11 +58,9 @@ SORT_FIELDS = {"due": "due_date", "raised": "created_at", "severity": "severity_
 @perm_required(Perm.VIEW)
 def finding_list(request: HttpRequest) -> HttpResponseBase:
     """Every finding, filtered by severity, state, owner, source and due date."""
-    from governance.findings.selectors import _by_severity
-
     return list_page(
         request,
-        queryset=_by_severity(selectors.findings_listed(request.user)),
+        queryset=selectors.findings_listed(request.user),
         template="findings/list.html",
         filterset_class=FindingFilter,
         sort_fields=SORT_FIELDS,
@@ -75,7 +69,6 @@ def finding_list(request: HttpRequest) -> HttpResponseBase:
         csv_name="findings.csv",
         context={
             "counts": selectors.open_counts(selectors.findings_for(request.user)),
-            "today": timezone.localdate(),
             "may_raise": can(request.user, Perm.FINDING_CREATE),
         },
     )
@@ -119,7 +112,7 @@ def _detail_context(request: HttpRequest, finding: Finding, **forms: Any) -> dic
     return {
         "finding": finding,
         "deployment": finding.deployment,
-        "overdue": _overdue(finding),
+        "overdue": finding.is_overdue(),
         "events": describe_events(selectors.timeline(finding)),
         "evidence": selectors.evidence_of(finding),
         "signoffs": signoffs,
@@ -171,88 +164,53 @@ def _step(
     return render(request, "findings/detail.html", context, status=400)
 
 
-@require_POST
-@perm_required(Perm.FINDING_WORK)
-def start_remediation(request: HttpRequest, pk: Any) -> HttpResponse:
-    return _step(
-        request,
-        pk,
-        "start_form",
-        NoteForm(request.POST),
-        lambda f, d: services.finding_start_remediation(
-            finding=f, actor=request.user, note=d["note"]
-        ),
-        "Remediation started.",
-    )
+def _step_view(
+    perm: Perm, form_name: str, form_class: type[Form], service: Callable[..., Any], done: str
+) -> Callable[..., HttpResponse]:
+    """A page for one step: the form's fields are the service's keywords."""
+
+    @require_POST
+    @perm_required(perm)
+    def view(request: HttpRequest, pk: Any) -> HttpResponse:
+        def run(finding: Finding, data: dict[str, Any]) -> Any:
+            # The pages name the evidence field `attachments`; the service takes `files`.
+            kwargs = {"files" if k == "attachments" else k: v for k, v in data.items()}
+            return service(finding=finding, actor=request.user, **kwargs)
+
+        form = form_class(request.POST, request.FILES)
+        return _step(request, pk, form_name, form, run, done)
+
+    return view
 
 
-@require_POST
-@perm_required(Perm.FINDING_WORK)
-def resolve(request: HttpRequest, pk: Any) -> HttpResponse:
-    return _step(
-        request,
-        pk,
-        "resolve_form",
-        ResolveForm(request.POST, request.FILES),
-        lambda f, d: services.finding_resolve(
-            finding=f, actor=request.user, note=d["note"], files=d["attachments"]
-        ),
-        "Resolved; someone else must now verify the fix.",
-    )
-
-
-@require_POST
-@perm_required(Perm.FINDING_WORK)
-def add_evidence(request: HttpRequest, pk: Any) -> HttpResponse:
-    return _step(
-        request,
-        pk,
-        "evidence_form",
-        EvidenceForm(request.POST, request.FILES),
-        lambda f, d: services.finding_evidence_add(
-            finding=f, actor=request.user, files=d["attachments"]
-        ),
-        "Evidence attached.",
-    )
-
-
-@require_POST
-@perm_required(Perm.FINDING_VERIFY)
-def verify(request: HttpRequest, pk: Any) -> HttpResponse:
-    return _step(
-        request,
-        pk,
-        "verify_form",
-        NoteForm(request.POST),
-        lambda f, d: services.finding_verify(finding=f, actor=request.user, note=d["note"]),
-        "Verified.",
-    )
-
-
-@require_POST
-@perm_required(Perm.FINDING_VERIFY)
-def close(request: HttpRequest, pk: Any) -> HttpResponse:
-    return _step(
-        request,
-        pk,
-        "close_form",
-        NoteForm(request.POST),
-        lambda f, d: services.finding_close(finding=f, actor=request.user, note=d["note"]),
-        "Closed.",
-    )
-
-
-@require_POST
-@perm_required(Perm.FINDING_WORK)
-def reopen(request: HttpRequest, pk: Any) -> HttpResponse:
-    return _step(
-        request,
-        pk,
-        "reopen_form",
-        ReopenForm(request.POST),
-        lambda f, d: services.finding_reopen(finding=f, actor=request.user, reason=d["reason"]),
-        "Reopened.",
-    )
+start_remediation = _step_view(
+    Perm.FINDING_WORK,
+    "start_form",
+    NoteForm,
+    services.finding_start_remediation,
+    "Remediation started.",
+)
+resolve = _step_view(
+    Perm.FINDING_WORK,
+    "resolve_form",
+    ResolveForm,
+    services.finding_resolve,
+    "Resolved; someone else must now verify the fix.",
+)
+add_evidence = _step_view(
+    Perm.FINDING_WORK,
+    "evidence_form",
+    EvidenceForm,
+    services.finding_evidence_add,
+    "Evidence attached.",
+)
+verify = _step_view(
+    Perm.FINDING_VERIFY, "verify_form", NoteForm, services.finding_verify, "Verified."
+)
+close = _step_view(Perm.FINDING_VERIFY, "close_form", NoteForm, services.finding_close, "Closed.")
+reopen = _step_view(
+    Perm.FINDING_WORK, "reopen_form", ReopenForm, services.finding_reopen, "Reopened."
+)
 
 
 @require_POST
@@ -281,8 +239,6 @@ def accept_risk(request: HttpRequest, pk: Any) -> HttpResponse:
 @perm_required(Perm.VIEW)
 def evidence_download(request: HttpRequest, pk: Any) -> FileResponse:
     """Evidence is served only to people who may read findings, never from a public URL."""
-    if not can(request.user, Perm.VIEW):
-        raise Http404
     evidence = get_object_or_404(FindingEvidence, pk=pk)
     return FileResponse(
         evidence.file.open("rb"),
@@ -297,20 +253,9 @@ def deployment_findings(request: HttpRequest, pk: Any) -> HttpResponse:
     """The deployment's Findings tab: open ones first, then the rest."""
     deployment = get_object_or_404(deployments_for(request.user), pk=pk)
     context = deployment_context(request, deployment, "findings")
-    open_ids = set()
-    open_rows = list(selectors.open_findings_of(deployment).select_related("owner"))
-    open_ids = {f.pk for f in open_rows}
-    others = [
-        f
-        for f in selectors.findings_for(request.user)
-        .filter(deployment=deployment)
-        .order_by("-created_at")[:50]
-        if f.pk not in open_ids
-    ]
     context.update(
-        open_findings=open_rows,
-        other_findings=others,
-        today=timezone.localdate(),
+        open_findings=list(selectors.open_findings_of(deployment)),
+        other_findings=list(selectors.settled_findings_of(request.user, deployment)[:50]),
         raise_url=(
             f"{reverse('findings:create')}?deployment={deployment.pk}"
             if can(request.user, Perm.FINDING_CREATE)

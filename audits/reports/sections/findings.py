@@ -20,7 +20,7 @@ from django.utils import timezone
 from audits.reports.sections import Section, SnapshotContext
 from governance.accounts.roles import Role
 from governance.core.canonical import format_timestamp
-from governance.findings.choices import ACTIVE_STATES, FindingState, Severity, SourceKind
+from governance.findings.choices import FindingState, Severity, SourceKind
 from governance.findings.models import Finding, FindingRiskSignoff
 from governance.findings.selectors import FindingsDigest, findings_digest, findings_for
 
@@ -57,7 +57,7 @@ def _finding(f: Finding, today: dt.date, *, portfolio: bool) -> dict[str, Any]:
         "owner": _person(f.owner),
         "raised_at": format_timestamp(f.created_at),
         "due_date": f.due_date.isoformat(),
-        "overdue": f.state in ACTIVE_STATES and f.due_date < today,
+        "overdue": f.is_overdue(today),
     }
     if portfolio:
         version = f.deployment.model_version

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 
 from governance.core.errors import InvalidInput
 from governance.findings.models import Finding, FindingEvidence
@@ -50,10 +52,30 @@ def _sha256(upload: UploadedFile) -> str:
     return digest.hexdigest()
 
 
+@contextmanager
+def evidence_transaction() -> Iterator[list[str]]:
+    """A transaction whose evidence files are deleted again if it rolls back.
+
+    Storage takes no part in the database transaction: `store_evidence` adds each name it
+    writes to the yielded list, and a failure anywhere in the block removes those files, so a
+    rolled-back step leaves no file without its row. Use it as the write's outermost
+    transaction: an enclosing one that rolls back later cannot be seen from here.
+    """
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            yield written
+    except BaseException:
+        storage = FindingEvidence._meta.get_field("file").storage
+        for name in written:
+            storage.delete(name)
+        raise
+
+
 def store_evidence(
-    finding: Finding, files: Sequence[UploadedFile], actor: Any
+    finding: Finding, files: Sequence[UploadedFile], actor: Any, written: list[str]
 ) -> list[FindingEvidence]:
-    """Write checked files inside the caller's transaction, one ledger event each."""
+    """Write checked files inside an `evidence_transaction`, one ledger event each."""
     stored = []
     for upload in files:
         evidence = FindingEvidence(
@@ -65,6 +87,7 @@ def store_evidence(
             uploaded_by=actor,
         )
         evidence.file.save(evidence.sha256, upload, save=False)
+        written.append(evidence.file.name)
         evidence.save()
         ledger_append(
             actor=actor,

@@ -8,7 +8,7 @@ are ledgered in a transaction of their own before the error is raised.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -21,7 +21,11 @@ from governance.findings.choices import FindingState, Severity, SourceKind, may_
 from governance.findings.inbox import notify_owner
 from governance.findings.models import Finding
 from governance.findings.policy import due_date_for
-from governance.findings.services.evidence import check_uploads, store_evidence
+from governance.findings.services.evidence import (
+    check_uploads,
+    evidence_transaction,
+    store_evidence,
+)
 from governance.findings.services.policy import current_policy
 from governance.inventory.choices import DeploymentStatus
 from governance.ledger.services import ledger_append
@@ -53,18 +57,26 @@ def _check_text(title: str, severity: str) -> None:
         raise InvalidInput("Give the finding a title.", fields={"title": "required"})
 
 
-def _raised_event(finding: Finding) -> dict[str, Any]:
-    return {
-        "source_kind": finding.source_kind,
-        "source_ref": finding.source_ref,
-        "automatic": finding.automatic,
-        "severity": finding.severity,
-        "title": finding.title,
-        "description": finding.description,
-        "owner": str(finding.owner_id),
-        "due_date": finding.due_date,
-        "policy_version": finding.policy.version,
-    }
+def _announce_raised(finding: Finding, actor: Any) -> None:
+    """The `finding.raised` event and the owner's notice, in the raising transaction."""
+    ledger_append(
+        actor=actor,
+        action="finding.raised",
+        subject=finding,
+        deployment_id=finding.deployment_id,
+        data={
+            "source_kind": finding.source_kind,
+            "source_ref": finding.source_ref,
+            "automatic": finding.automatic,
+            "severity": finding.severity,
+            "title": finding.title,
+            "description": finding.description,
+            "owner": str(finding.owner_id),
+            "due_date": finding.due_date,
+            "policy_version": finding.policy.version,
+        },
+    )
+    notify_owner(finding)
 
 
 def _new_finding(
@@ -139,14 +151,7 @@ def finding_create(
             actor=actor,
         )
         finding.save()
-        ledger_append(
-            actor=actor,
-            action="finding.raised",
-            subject=finding,
-            deployment_id=deployment.pk,
-            data=_raised_event(finding),
-        )
-        notify_owner(finding)
+        _announce_raised(finding, actor)
     return finding
 
 
@@ -190,14 +195,7 @@ def finding_raise_automatic(
             finding.save()
     except IntegrityError:
         return None
-    ledger_append(
-        actor=None,
-        action="finding.raised",
-        subject=finding,
-        deployment_id=deployment.pk,
-        data=_raised_event(finding),
-    )
-    notify_owner(finding)
+    _announce_raised(finding, None)
     return finding
 
 
@@ -291,7 +289,7 @@ def finding_resolve(
             "Describe what was done: resolving needs a note.", fields={"note": "required"}
         )
     check_uploads(files)
-    with transaction.atomic():
+    with evidence_transaction() as written:
         locked = _locked(finding)
         _require_worker(actor, locked)
         from_state = _move(locked, S.RESOLVED)
@@ -308,7 +306,7 @@ def finding_resolve(
                 "updated_at",
             ]
         )
-        stored = store_evidence(locked, files, actor)
+        stored = store_evidence(locked, files, actor, written)
         ledger_append(
             actor=actor,
             action="finding.resolved",
@@ -331,12 +329,12 @@ def finding_evidence_add(
     if not files:
         raise InvalidInput("Choose at least one file.", fields={"files": "required"})
     check_uploads(files)
-    with transaction.atomic():
+    with evidence_transaction() as written:
         locked = _locked(finding)
         _require_worker(actor, locked)
         if locked.state == S.CLOSED:
             raise Conflict("The finding is closed; reopen it to add evidence.")
-        return store_evidence(locked, files, actor)
+        return store_evidence(locked, files, actor, written)
 
 
 def verification_refusal(user: Any, finding: Finding) -> PermissionRefused | None:
@@ -439,12 +437,20 @@ def finding_reopen(*, finding: Finding, actor: Any, reason: str) -> Finding:
         return reopen_locked(locked, actor=actor, reason=reason)
 
 
-def default_owner(deployment: Any, *, fallback: Any = None) -> Any:
-    """Who owns a finding a room raises: the deployment's accountable owner, else whoever
-    registered the deployment, else `fallback` (the person whose action raised it)."""
+def default_owner(deployment: Any, *, preferred: Any = None, fallback: Any = None) -> Any:
+    """Who owns a finding a room raises: `preferred` (whom the raising record names), else the
+    deployment's accountable owner, else whoever registered the deployment, else `fallback`
+    (the person whose action raised it). The first who can still work on findings."""
     from governance.liability.selectors import accountable_owner
 
-    for candidate in (accountable_owner(deployment), deployment.created_by, fallback):
+    def candidates() -> Iterator[Any]:
+        # Lazily: the accountable owner costs a query that a usable `preferred` makes needless.
+        yield preferred
+        yield accountable_owner(deployment)
+        yield deployment.created_by
+        yield fallback
+
+    for candidate in candidates():
         if candidate is not None and candidate.is_active and can(candidate, Perm.FINDING_WORK):
             return candidate
     raise Conflict(

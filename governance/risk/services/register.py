@@ -8,7 +8,6 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from governance.accounts.permissions import Perm, can
 from governance.accounts.roles import Role
 from governance.core.errors import Conflict, InvalidInput, PermissionRefused, TransitionNotAllowed
 from governance.core.services import apply_changes, snapshot, validated_save
@@ -70,7 +69,6 @@ def _raise_finding(risk: Risk, actor: Any) -> None:
         return
     score = risk.residual_likelihood * risk.residual_impact
     deployment = risk.deployment
-    owner = risk.owner if risk.owner is not None else None
     finding_raise_automatic(
         deployment=deployment,
         source_kind=SourceKind.RISK_REGISTER,
@@ -82,9 +80,7 @@ def _raise_finding(risk: Risk, actor: Any) -> None:
             f"(likelihood {risk.residual_likelihood} × impact {risk.residual_impact}), above "
             f"the risk appetite of {settings.FINDINGS_RISK_APPETITE}."
         ),
-        owner=owner
-        if owner is not None and owner.is_active and can(owner, Perm.FINDING_WORK)
-        else default_owner(deployment, fallback=actor),
+        owner=default_owner(deployment, preferred=risk.owner, fallback=actor),
     )
 
 

@@ -37,6 +37,9 @@ def test_list_filters_by_severity_and_overdue_and_exports_csv() -> None:
     assert "Critical one" in page and "Late one" not in page
     overdue = client.get(reverse("findings:list"), {"overdue": "yes"}).content.decode()
     assert "Late one" in overdue and "Critical one" not in overdue
+    # The row says so too; a finding still within its due date does not.
+    assert '<span class="small">overdue</span>' in overdue
+    assert '<span class="small">overdue</span>' not in page
     csv = client.get(reverse("findings:list"), {"format": "csv"})
     text = b"".join(csv.streaming_content).decode()
     assert text.splitlines()[0].startswith("finding_id,deployment_id")
@@ -215,3 +218,32 @@ def test_overview_rows_are_the_most_severe_of_what_the_verifier_must_act_on() ->
     first = selectors.first_findings(selectors.findings_to_act_on(officer), 2)
     assert [f.title for f in first] == ["Resolved critical", "Resolved high"]
     assert first[0].deployment.model_version.system.name
+
+
+def test_deployment_tab_lists_closed_findings_however_many_are_open() -> None:
+    deployment = DeploymentFactory()
+    owner = user_with_roles(Role.COMPLIANCE_OFFICER)
+    closed = raise_finding(deployment=deployment, owner=owner, title="Fixed long ago")
+    Finding.objects.filter(pk=closed.pk).update(
+        state="closed", created_at=timezone.now() - dt.timedelta(days=30)
+    )
+    template = raise_finding(deployment=deployment, owner=owner)
+    Finding.objects.bulk_create(
+        [
+            Finding(
+                deployment=deployment,
+                severity="low",
+                title=f"Open problem {i}",
+                owner=owner,
+                due_date=template.due_date,
+                policy=template.policy,
+                state="open",
+                state_changed_at=template.state_changed_at,
+            )
+            for i in range(55)
+        ]
+    )
+    page = _client(owner).get(reverse("findings:deployment_findings", kwargs={"pk": deployment.pk}))
+    text = page.content.decode()
+    assert "Open problem 54" in text
+    assert "Closed and accepted" in text and "Fixed long ago" in text

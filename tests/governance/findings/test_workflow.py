@@ -179,3 +179,31 @@ def test_evidence_over_the_limit_or_of_a_refused_type_saves_nothing(
 def test_auditor_cannot_raise_findings() -> None:
     with pytest.raises(PermissionRefused):
         raise_finding(actor=user_with_roles(Role.AUDITOR))
+
+
+def test_a_resolution_that_rolls_back_leaves_no_evidence_file_behind(
+    owner: Any, settings: Any, monkeypatch: Any
+) -> None:
+    from pathlib import Path
+
+    from governance.findings.services import findings as finding_services
+
+    finding = raise_finding(owner=owner)
+    services.finding_start_remediation(finding=finding, actor=owner)
+    real_append = finding_services.ledger_append
+
+    def failing_append(**kwargs: Any) -> Any:
+        if kwargs["action"] == "finding.resolved":
+            raise RuntimeError("the ledger is unavailable")
+        return real_append(**kwargs)
+
+    monkeypatch.setattr(finding_services, "ledger_append", failing_append)
+    files = [
+        SimpleUploadedFile("a.pdf", b"%PDF-1 a", content_type="application/pdf"),
+        SimpleUploadedFile("b.pdf", b"%PDF-1 b", content_type="application/pdf"),
+    ]
+    with pytest.raises(RuntimeError):
+        services.finding_resolve(finding=finding, actor=owner, note="Done.", files=files)
+    assert not FindingEvidence.objects.exists()
+    folder = Path(settings.MEDIA_ROOT) / "findings" / str(finding.pk)
+    assert not folder.exists() or not any(folder.iterdir())
