@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +33,8 @@ from governance.findings.services.findings import may_work_on, verification_refu
 from governance.inventory.selectors import deployments_for
 from governance.inventory.views import deployment_context
 from governance.ledger.describe import describe_events
+
+logger = logging.getLogger(__name__)
 
 S = FindingState
 
@@ -240,8 +243,17 @@ def accept_risk(request: HttpRequest, pk: Any) -> HttpResponse:
 def evidence_download(request: HttpRequest, pk: Any) -> FileResponse:
     """Evidence is served only to people who may read findings, never from a public URL."""
     evidence = get_object_or_404(FindingEvidence, pk=pk)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        # The record stands but its file is gone: say so (verify_evidence names it too).
+        logger.error("finding evidence %s is missing from storage", evidence.pk)
+        raise Http404(
+            "This evidence file is missing from storage; an administrator can restore it "
+            "from the backup (docs/operations.md)."
+        ) from None
     return FileResponse(
-        evidence.file.open("rb"),
+        handle,
         as_attachment=True,
         filename=evidence.file_name,
         content_type=evidence.media_type,

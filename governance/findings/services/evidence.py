@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -13,15 +12,17 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from governance.core.errors import InvalidInput
+from governance.core.evidence import file_sha256
 from governance.findings.models import Finding, FindingEvidence
 from governance.ledger.services import ledger_append
 
 
 def media_type_of(upload: UploadedFile) -> str:
     # The name's extension decides, not the browser's claim: the claim is whatever the client
-    # sent, while the extension is what a reader's software will open the file as.
+    # sent, while the extension is what a reader's software will open the file as. A name
+    # without a known extension is opaque bytes, whatever the client claims.
     guessed, _ = mimetypes.guess_type(upload.name or "")
-    return guessed or (upload.content_type or "application/octet-stream")
+    return guessed or "application/octet-stream"
 
 
 def check_uploads(files: Sequence[UploadedFile]) -> None:
@@ -42,14 +43,6 @@ def check_uploads(files: Sequence[UploadedFile]) -> None:
                 f"{', '.join(allowed)}.",
                 fields={"files": "type not allowed"},
             )
-
-
-def _sha256(upload: UploadedFile) -> str:
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    return digest.hexdigest()
 
 
 @contextmanager
@@ -81,7 +74,7 @@ def store_evidence(
         evidence = FindingEvidence(
             finding=finding,
             file_name=(upload.name or "evidence")[:255],
-            sha256=_sha256(upload),
+            sha256=file_sha256(upload),
             size=upload.size or 0,
             media_type=media_type_of(upload),
             uploaded_by=actor,

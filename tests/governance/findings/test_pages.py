@@ -157,6 +157,20 @@ def test_evidence_is_served_to_readers_only() -> None:
     assert response.status_code == 200 and b"".join(response.streaming_content) == b"proof"
 
 
+
+def test_evidence_missing_from_storage_is_a_clear_404_not_a_server_error() -> None:
+    owner = user_with_roles(Role.REQUESTER)
+    finding = raise_finding(owner=owner)
+    services.finding_start_remediation(finding=finding, actor=owner)
+    upload = SimpleUploadedFile("r.txt", b"proof", content_type="text/plain")
+    services.finding_resolve(finding=finding, actor=owner, note="x", files=[upload])
+    evidence = finding.evidence.get()
+    evidence.file.storage.delete(evidence.file.name)
+    url = reverse("findings:evidence_download", kwargs={"pk": evidence.pk})
+    response = _client(user_with_roles(Role.AUDITOR)).get(url)
+    assert response.status_code == 404
+
+
 def test_deployment_tab_lists_open_findings_and_offers_raising() -> None:
     deployment = DeploymentFactory()
     raise_finding(deployment=deployment, title="Open problem")

@@ -176,6 +176,17 @@ def test_evidence_over_the_limit_or_of_a_refused_type_saves_nothing(
     assert not FindingEvidence.objects.exists()
 
 
+def test_a_file_without_a_known_extension_is_refused_whatever_the_client_claims(
+    owner: Any,
+) -> None:
+    finding = raise_finding(owner=owner)
+    services.finding_start_remediation(finding=finding, actor=owner)
+    payload = SimpleUploadedFile("payload", b"#!/bin/sh", content_type="text/plain")
+    with pytest.raises(InvalidInput, match="application/octet-stream"):
+        services.finding_resolve(finding=finding, actor=owner, note="Done.", files=[payload])
+    assert not FindingEvidence.objects.exists()
+
+
 def test_auditor_cannot_raise_findings() -> None:
     with pytest.raises(PermissionRefused):
         raise_finding(actor=user_with_roles(Role.AUDITOR))
