@@ -87,14 +87,13 @@ def _open_or_join_finding(alert: Alert, metric: PlanMetric) -> Any:
         .first()
     )
     if joined is None:
-        plan_owner = metric.plan.owner
-        try:
-            owner = default_owner(alert.deployment, fallback=plan_owner)
-        except Conflict:
-            logger.warning("monitoring alert %s has nobody to own its finding", alert.pk)
-            return None
-        if plan_owner.is_active and can(plan_owner, Perm.FINDING_WORK):
-            owner = plan_owner  # the plan names who watches this deployment
+        owner = metric.plan.owner  # the plan names who watches this deployment
+        if not (owner.is_active and can(owner, Perm.FINDING_WORK)):
+            try:
+                owner = default_owner(alert.deployment)
+            except Conflict:
+                logger.warning("monitoring alert %s has nobody to own its finding", alert.pk)
+                return None
         what = (
             f"{metric.name} breached its threshold ({alert.value:.4g} against "
             f"{metric.breach_threshold.normalize()})"
