@@ -276,6 +276,12 @@ def deployment_suspend(
     return action
 
 
+# What can take the traffic back in a rollback.
+ROLLBACK_TARGET_STATUSES = frozenset(
+    {DeploymentStatus.APPROVED, DeploymentStatus.SUSPENDED, DeploymentStatus.ACTIVE}
+)
+
+
 def deployment_rollback(
     *, deployment: Deployment, actor: Any, reason: str, incident: Incident | None = None
 ) -> DeploymentAction:
@@ -283,46 +289,56 @@ def deployment_rollback(
 
     The target goes live through the ordinary transition, so its own gate must be open.
     """
-    if not reason.strip():
+    reason = reason.strip()
+    if not reason:
         raise InvalidInput("Say why the deployment is rolled back.", fields={"reason": "required"})
-    # Read from the database, not the caller's copy: the target's status decides.
-    target_id = Deployment.objects.filter(pk=deployment.pk).values_list(
-        "rollback_target_id", flat=True
-    )[0]
-    target = Deployment.objects.select_related("model_version__system").filter(pk=target_id).first()
-    if target is None:
-        raise Conflict(
-            "This deployment names no rollback target; set one, or suspend it instead.",
-            fields={"rollback_target": "not set"},
-        )
-    takes_traffic = {DeploymentStatus.APPROVED, DeploymentStatus.SUSPENDED, DeploymentStatus.ACTIVE}
-    if target.status not in takes_traffic:
-        raise Conflict(
-            f"The rollback target {target} is {target.get_status_display().lower()}; only an "
-            "approved, suspended or active deployment can take the traffic back.",
-            fields={"rollback_target": f"is {target.status}"},
-        )
     with transaction.atomic():
         ledger_write_lock()
-        if Deployment.objects.get(pk=deployment.pk).status == DeploymentStatus.ACTIVE:
+        # Both rows locked and read here, not from the caller's copies: their statuses decide.
+        deployment = (
+            Deployment.objects.select_for_update()
+            .select_related("model_version__system")
+            .get(pk=deployment.pk)
+        )
+        target_id = deployment.rollback_target_id
+        target = (
+            Deployment.objects.select_for_update()
+            .select_related("model_version__system")
+            .filter(pk=target_id)
+            .first()
+            if target_id is not None
+            else None
+        )
+        if target is None:
+            raise Conflict(
+                "This deployment names no rollback target; set one, or suspend it instead.",
+                fields={"rollback_target": "not set"},
+            )
+        if target.status not in ROLLBACK_TARGET_STATUSES:
+            raise Conflict(
+                f"The rollback target {target} is {target.get_status_display().lower()}; only "
+                "an approved, suspended or active deployment can take the traffic back.",
+                fields={"rollback_target": f"is {target.status}"},
+            )
+        if deployment.status == DeploymentStatus.ACTIVE:
             deployment_transition(
                 deployment=deployment,
                 to_status=DeploymentStatus.SUSPENDED,
                 actor=actor,
-                reason=f"rolled back: {reason.strip()}",
+                reason=f"rolled back: {reason}",
             )
-        if Deployment.objects.get(pk=target.pk).status != DeploymentStatus.ACTIVE:
+        if target.status != DeploymentStatus.ACTIVE:
             deployment_transition(
                 deployment=target,
                 to_status=DeploymentStatus.ACTIVE,
                 actor=actor,
-                reason=f"rollback target of {deployment}: {reason.strip()}",
+                reason=f"rollback target of {deployment}: {reason}",
             )
         action = DeploymentAction.objects.create(
             incident=incident,
             deployment=deployment,
             kind=DeploymentActionKind.ROLLBACK,
-            reason=reason.strip(),
+            reason=reason,
             rollback_to=target,
             actor=actor,
         )
