@@ -28,6 +28,7 @@ from governance.monitoring.rules import (
     INCIDENT_TRANSITIONS,
     REMINDER_SHARES,
 )
+from governance.monitoring.selectors import open_incident_clocks
 
 
 def report_due_at(aware_at: dt.datetime, category: str) -> dt.datetime:
@@ -357,59 +358,48 @@ def deployment_rollback(
 
 
 def incident_reminders_due(*, now: dt.datetime | None = None) -> list[tuple[Incident, int]]:
-    """Serious incidents whose next reminder (50 %, 80 %, overdue) has fallen due."""
+    """Serious incidents whose next reminder (50 %, 80 %, overdue) has fallen due.
+
+    Only running clocks with a reminder still to send are read: a handful at any time, so
+    the moments are compared here rather than in SQL date arithmetic per backend.
+    """
     now = now or timezone.now()
     due = []
-    waiting = Incident.objects.filter(
-        serious=True,
-        report_kind="",
-        status__in=[IncidentStatus.OPEN, IncidentStatus.INVESTIGATING],
-        reminders_sent__lt=len(REMINDER_SHARES) + 1,
-    ).select_related("deployment__model_version__system", "created_by")
+    waiting = (
+        open_incident_clocks()
+        .filter(reminders_sent__lt=len(REMINDER_SHARES) + 1)
+        .select_related("created_by")
+    )
     for incident in waiting:
-        moments = reminder_moments(incident)
-        reached = sum(1 for moment in moments if moment <= now)
+        reached = sum(1 for moment in reminder_moments(incident) if moment <= now)
         if reached > incident.reminders_sent:
             due.append((incident, reached))
     return due
 
 
-def _notify_clock(incident: Incident, reminder: int, overdue: bool) -> None:
-    """The same reminder in the inboxes of compliance officers and the reporter."""
-    from django.urls import reverse
-
-    from governance.accounts.models import User
-    from governance.accounts.roles import Role
-    from governance.notifications.models import NotificationKind
-    from governance.notifications.services import notifications_create
-
-    officers = User.objects.filter(is_active=True, role_grants__role=Role.COMPLIANCE_OFFICER)
-    due = incident.report_due_at
-    state = "is overdue" if overdue else f"is due by {due:%Y-%m-%d %H:%M} UTC"
-    notifications_create(
-        recipients=[*officers.distinct(), incident.created_by],
-        kind=NotificationKind.INCIDENT_CLOCK,
-        title=f"The authority's report of the serious incident “{incident.title}” on "
-        f"{incident.deployment} {state}",
-        link=reverse("monitoring:incident_detail", kwargs={"pk": incident.pk}),
-        subject=incident,
-        deployment=incident.deployment_id,
-        dedup_key=f"incident:{incident.pk}:reminder:{reminder}",
-    )
-
-
 def incident_reminder_sweep(*, now: dt.datetime | None = None) -> int:
     """Send each reminder once: a conditional update claims it before anything is sent."""
-    from governance.monitoring.notify import incident_reminder_send
+    from governance.monitoring.notify import (
+        clock_recipients,
+        compliance_officers,
+        incident_clock_notify,
+        incident_reminder_send,
+    )
 
+    due = incident_reminders_due(now=now)
+    officers = compliance_officers() if due else []
     sent = 0
-    for incident, reached in incident_reminders_due(now=now):
+    for incident, reached in due:
         with transaction.atomic():
-            claimed = Incident.objects.filter(
-                pk=incident.pk, reminders_sent=incident.reminders_sent
-            ).update(reminders_sent=reached)
+            # Claimed only while the clock still runs: a report recorded since the read
+            # above stops the reminder.
+            claimed = (
+                open_incident_clocks()
+                .filter(pk=incident.pk, reminders_sent=incident.reminders_sent)
+                .update(reminders_sent=reached)
+            )
             if not claimed:
-                continue  # another sweep got there first
+                continue  # another sweep got there first, or the clock has stopped
             overdue = reached > len(REMINDER_SHARES)
             ledger_append(
                 actor=None,
@@ -418,9 +408,17 @@ def incident_reminder_sweep(*, now: dt.datetime | None = None) -> int:
                 deployment_id=incident.deployment_id,
                 data={"reminder": reached, "overdue": overdue},
             )
-            transaction.on_commit(
-                partial(incident_reminder_send, incident=incident, overdue=overdue)
+            recipients = clock_recipients(incident, officers)
+            incident_clock_notify(
+                incident=incident, reminder=reached, overdue=overdue, recipients=recipients
             )
-            _notify_clock(incident, reached, overdue)
+            transaction.on_commit(
+                partial(
+                    incident_reminder_send,
+                    incident=incident,
+                    overdue=overdue,
+                    recipients=recipients,
+                )
+            )
             sent += 1
     return sent
