@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from governance.monitoring.choices import IncidentStatus
 from governance.monitoring.models import (
@@ -40,11 +41,13 @@ def drift_for(deployment: Any) -> QuerySet[DriftResult]:
 
 
 def latest_drift_by_feature(deployment: Any) -> list[DriftResult]:
-    """The newest result per feature (one query; the table is read newest first)."""
-    seen: dict[str, DriftResult] = {}
-    for result in drift_for(deployment).order_by("feature", "-created_at")[:5000]:
-        seen.setdefault(result.feature, result)
-    return sorted(seen.values(), key=lambda r: r.feature)
+    """The newest result per feature, by feature name: one query, however long the history."""
+    newest_first = Window(
+        RowNumber(), partition_by=[F("feature")], order_by=[F("created_at").desc(), F("id")]
+    )
+    return list(
+        drift_for(deployment).annotate(rank=newest_first).filter(rank=1).order_by("feature")
+    )
 
 
 def series(
