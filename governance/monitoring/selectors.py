@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import F, QuerySet, Window
@@ -50,13 +51,23 @@ def latest_drift_by_feature(deployment: Any) -> list[DriftResult]:
     )
 
 
-def series(
-    deployment: Any, metric: str, *, since: dt.datetime | None = None
-) -> QuerySet[Observation]:
-    points = Observation.objects.filter(deployment_id=deployment.pk, metric=metric)
-    if since is not None:
-        points = points.filter(window_end__gte=since)
-    return points.order_by("window_end")
+def points_by_metric(
+    deployment: Any, keys: Iterable[str], *, since: dt.datetime
+) -> dict[str, list[tuple[dt.datetime, float]]]:
+    """Each metric's values whose window ends since `since`, oldest first: one query."""
+    by_metric: dict[str, list[tuple[dt.datetime, float]]] = {key: [] for key in keys}
+    if not by_metric:
+        return by_metric
+    rows = (
+        Observation.objects.filter(
+            deployment_id=deployment.pk, metric__in=list(by_metric), window_end__gte=since
+        )
+        .order_by("window_end", "id")
+        .values_list("metric", "window_end", "value")
+    )
+    for metric, moment, value in rows.iterator(chunk_size=5000):
+        by_metric[metric].append((moment, value))
+    return by_metric
 
 
 def open_incident_clocks() -> QuerySet[Incident]:
@@ -80,18 +91,12 @@ def monitoring_tab(deployment: Any, *, days: int = 365) -> dict[str, Any]:
     from governance.monitoring.choices import Direction
 
     plan = current_plan_of(deployment)
+    metrics = list(plan.metrics.all()) if plan else []
     since = timezone.now() - dt.timedelta(days=days)
-    by_metric: dict[str, list[tuple[dt.datetime, float]]] = {}
-    rows = (
-        Observation.objects.filter(deployment_id=deployment.pk, window_end__gte=since)
-        .order_by("window_end")
-        .values_list("metric", "window_end", "value")
-    )
-    for metric, moment, value in rows.iterator(chunk_size=5000):
-        by_metric.setdefault(metric, []).append((moment, value))
+    by_metric = points_by_metric(deployment, [m.key for m in metrics], since=since)
     charts = []
-    for metric in plan.metrics.all() if plan else []:
-        points = by_metric.get(metric.key, [])
+    for metric in metrics:
+        points = by_metric[metric.key]
         charts.append(
             {
                 "metric": metric,
