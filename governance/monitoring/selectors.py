@@ -6,12 +6,13 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import F, QuerySet, Window
+from django.db.models import F, Prefetch, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from governance.monitoring.choices import IncidentStatus
 from governance.monitoring.models import (
     Alert,
+    DeploymentAction,
     DriftResult,
     Incident,
     MonitoringPlan,
@@ -31,6 +32,12 @@ def current_plan_of(deployment: Any) -> MonitoringPlan | None:
 def incidents_for(user: Any) -> QuerySet[Incident]:
     # Every role with VIEW reads every incident (checked by the caller's permission class).
     return Incident.objects.select_related("deployment__model_version__system", "created_by")
+
+
+def incident_pages_for(user: Any) -> QuerySet[Incident]:
+    """Incidents with their actions on the deployment, as the incident page lists them."""
+    actions = DeploymentAction.objects.select_related("actor", "rollback_to__model_version__system")
+    return incidents_for(user).prefetch_related(Prefetch("actions", queryset=actions))
 
 
 def alerts_for(user: Any) -> QuerySet[Alert]:

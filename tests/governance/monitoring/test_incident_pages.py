@@ -77,3 +77,38 @@ def test_a_bad_deployment_action_is_a_form_error_that_changes_nothing(
     assert response.context["action_form"].errors
     deployment.refresh_from_db()
     assert deployment.status == "active" and not DeploymentAction.objects.exists()
+
+
+def test_the_incident_page_reads_its_actions_in_constant_queries(
+    client: Any,
+    deployment: Any,
+    engineer: Any,
+    officer: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import DeploymentFactory
+
+    incident = _incident(deployment, engineer)
+    client.force_login(officer)
+
+    def act() -> None:
+        DeploymentAction.objects.create(
+            incident=incident,
+            deployment=deployment,
+            kind="rollback",
+            reason="Denials spiked",
+            rollback_to=DeploymentFactory(),
+            actor=officer,
+        )
+
+    act()
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(f"/incidents/{incident.pk}/").status_code == 200
+    for _ in range(3):
+        act()
+    with django_assert_max_num_queries(len(one)):
+        page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert page.count("Denials spiked") == 4 and page.count("traffic to") == 4
