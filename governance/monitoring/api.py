@@ -19,6 +19,7 @@ from governance.accounts.permissions import Perm
 from governance.accounts.scopes import Scope
 from governance.core.api import UUIDLookup
 from governance.inventory.models import Deployment
+from governance.inventory.selectors import deployments_for
 from governance.monitoring import selectors
 from governance.monitoring.choices import (
     AuthorityReportKind,
@@ -39,7 +40,12 @@ from governance.monitoring.models import (
 from governance.monitoring.rules import MAX_BATCH_POINTS
 from governance.monitoring.services import incidents as incident_services
 from governance.monitoring.services.ingestion import drift_record, observations_ingest
-from governance.monitoring.services.plans import monitoring_plan_save, plan_template
+from governance.monitoring.services.plans import (
+    METRIC_FIELDS,
+    monitoring_plan_save,
+    plan_template,
+)
+from governance.risk.selectors import current_assessment
 
 # --- Serializers ------------------------------------------------------------------------
 
@@ -51,17 +57,7 @@ class PlanMetricSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PlanMetric
-        fields = (
-            "key",
-            "name",
-            "kind",
-            "direction",
-            "warning_threshold",
-            "breach_threshold",
-            "cadence_hours",
-            "severity",
-            "feature",
-        )
+        fields = METRIC_FIELDS
 
 
 class MonitoringPlanSerializer(serializers.ModelSerializer):
@@ -127,6 +123,8 @@ class DriftFeatureInputSerializer(serializers.Serializer):
 
 
 class DriftInputSerializer(serializers.Serializer):
+    # Like BatchInputSerializer, this documents the shape; drift_record validates it and
+    # names the feature's index in its errors.
     features = DriftFeatureInputSerializer(many=True)
 
 
@@ -224,8 +222,8 @@ class IncidentActionReasonSerializer(serializers.Serializer):
 # --- Views ------------------------------------------------------------------------------
 
 
-def _deployment(pk: Any) -> Deployment:
-    return get_object_or_404(Deployment.objects.select_related("model_version__system"), pk=pk)
+def _deployment(request: Request, pk: Any) -> Deployment:
+    return get_object_or_404(deployments_for(request.user), pk=pk)
 
 
 class MonitoringPlanView(APIView):
@@ -236,7 +234,7 @@ class MonitoringPlanView(APIView):
         summary="The deployment's current monitoring plan",
     )
     def get(self, request: Request, pk: Any) -> Response:
-        plan = selectors.current_plan_of(_deployment(pk))
+        plan = selectors.current_plan_of(_deployment(request, pk))
         if plan is None:
             return Response(
                 {"detail": "This deployment has no monitoring plan yet.", "code": "not_found"},
@@ -250,7 +248,7 @@ class MonitoringPlanView(APIView):
         summary="Save a new version of the monitoring plan",
     )
     def put(self, request: Request, pk: Any) -> Response:
-        deployment = _deployment(pk)
+        deployment = _deployment(request, pk)
         data = PlanInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         plan = monitoring_plan_save(
@@ -270,9 +268,7 @@ class PlanTemplateView(APIView):
         summary="The metrics a new plan starts with for this deployment's risk tier",
     )
     def get(self, request: Request, pk: Any) -> Response:
-        from governance.risk.selectors import current_assessment
-
-        deployment = _deployment(pk)
+        deployment = _deployment(request, pk)
         assessment = current_assessment(deployment)
         tier = getattr(assessment, "tier", None)
         # Through the serializer, so thresholds are decimal strings as in a saved plan.
@@ -289,20 +285,20 @@ class ObservationBatchView(APIView):
         summary=f"Send a batch of up to {MAX_BATCH_POINTS:,} observations (all or nothing)",
     )
     def post(self, request: Request, pk: Any) -> Response:
-        deployment = _deployment(pk)
+        deployment = _deployment(request, pk)
         body = request.data if isinstance(request.data, dict) else {}
         result = observations_ingest(
             deployment=deployment, points=body.get("points"), actor=request.user
         )
-        return Response(
+        answer = BatchResultSerializer(
             {
-                "batch": str(result.batch.pk),
+                "batch": result.batch.pk,
                 "sha256": result.batch.sha256,
                 "count": result.batch.count,
-                "alerts": AlertSerializer(result.alerts, many=True).data,
-            },
-            status=status.HTTP_201_CREATED,
+                "alerts": result.alerts,
+            }
         )
+        return Response(answer.data, status=status.HTTP_201_CREATED)
 
 
 class DriftView(APIView):
@@ -314,7 +310,7 @@ class DriftView(APIView):
         summary="The newest drift result per feature",
     )
     def get(self, request: Request, pk: Any) -> Response:
-        results = selectors.latest_drift_by_feature(_deployment(pk))
+        results = selectors.latest_drift_by_feature(_deployment(request, pk))
         return Response(DriftResultSerializer(results, many=True).data)
 
     @extend_schema(
@@ -323,7 +319,7 @@ class DriftView(APIView):
         summary="Compute PSI and Jensen–Shannon distance from binned counts per feature",
     )
     def post(self, request: Request, pk: Any) -> Response:
-        deployment = _deployment(pk)
+        deployment = _deployment(request, pk)
         body = request.data if isinstance(request.data, dict) else {}
         results = drift_record(
             deployment=deployment, features=body.get("features"), actor=request.user

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, Prefetch, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from governance.monitoring.choices import IncidentStatus
 from governance.monitoring.models import (
     Alert,
+    DeploymentAction,
     DriftResult,
     Incident,
     MonitoringPlan,
@@ -31,6 +34,12 @@ def incidents_for(user: Any) -> QuerySet[Incident]:
     return Incident.objects.select_related("deployment__model_version__system", "created_by")
 
 
+def incident_pages_for(user: Any) -> QuerySet[Incident]:
+    """Incidents with their actions on the deployment, as the incident page lists them."""
+    actions = DeploymentAction.objects.select_related("actor", "rollback_to__model_version__system")
+    return incidents_for(user).prefetch_related(Prefetch("actions", queryset=actions))
+
+
 def alerts_for(user: Any) -> QuerySet[Alert]:
     return Alert.objects.select_related("deployment__model_version__system")
 
@@ -40,20 +49,32 @@ def drift_for(deployment: Any) -> QuerySet[DriftResult]:
 
 
 def latest_drift_by_feature(deployment: Any) -> list[DriftResult]:
-    """The newest result per feature (one query; the table is read newest first)."""
-    seen: dict[str, DriftResult] = {}
-    for result in drift_for(deployment).order_by("feature", "-created_at")[:5000]:
-        seen.setdefault(result.feature, result)
-    return sorted(seen.values(), key=lambda r: r.feature)
+    """The newest result per feature, by feature name: one query, however long the history."""
+    newest_first = Window(
+        RowNumber(), partition_by=[F("feature")], order_by=[F("created_at").desc(), F("id")]
+    )
+    return list(
+        drift_for(deployment).annotate(rank=newest_first).filter(rank=1).order_by("feature")
+    )
 
 
-def series(
-    deployment: Any, metric: str, *, since: dt.datetime | None = None
-) -> QuerySet[Observation]:
-    points = Observation.objects.filter(deployment_id=deployment.pk, metric=metric)
-    if since is not None:
-        points = points.filter(window_end__gte=since)
-    return points.order_by("window_end")
+def points_by_metric(
+    deployment: Any, keys: Iterable[str], *, since: dt.datetime
+) -> dict[str, list[tuple[dt.datetime, float]]]:
+    """Each metric's values whose window ends since `since`, oldest first: one query."""
+    by_metric: dict[str, list[tuple[dt.datetime, float]]] = {key: [] for key in keys}
+    if not by_metric:
+        return by_metric
+    rows = (
+        Observation.objects.filter(
+            deployment_id=deployment.pk, metric__in=list(by_metric), window_end__gte=since
+        )
+        .order_by("window_end", "id")
+        .values_list("metric", "window_end", "value")
+    )
+    for metric, moment, value in rows.iterator(chunk_size=5000):
+        by_metric[metric].append((moment, value))
+    return by_metric
 
 
 def open_incident_clocks() -> QuerySet[Incident]:
@@ -77,18 +98,12 @@ def monitoring_tab(deployment: Any, *, days: int = 365) -> dict[str, Any]:
     from governance.monitoring.choices import Direction
 
     plan = current_plan_of(deployment)
+    metrics = list(plan.metrics.all()) if plan else []
     since = timezone.now() - dt.timedelta(days=days)
-    by_metric: dict[str, list[tuple[dt.datetime, float]]] = {}
-    rows = (
-        Observation.objects.filter(deployment_id=deployment.pk, window_end__gte=since)
-        .order_by("window_end")
-        .values_list("metric", "window_end", "value")
-    )
-    for metric, moment, value in rows.iterator(chunk_size=5000):
-        by_metric.setdefault(metric, []).append((moment, value))
+    by_metric = points_by_metric(deployment, [m.key for m in metrics], since=since)
     charts = []
-    for metric in plan.metrics.all() if plan else []:
-        points = by_metric.get(metric.key, [])
+    for metric in metrics:
+        points = by_metric[metric.key]
         charts.append(
             {
                 "metric": metric,

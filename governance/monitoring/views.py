@@ -60,9 +60,7 @@ def incident_new(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @perm_required(Perm.VIEW)
 def incident_detail(request: HttpRequest, pk: Any) -> HttpResponse:
-    incident = get_object_or_404(
-        selectors.incidents_for(request.user).prefetch_related("actions__actor"), pk=pk
-    )
+    incident = get_object_or_404(selectors.incident_pages_for(request.user), pk=pk)
     manage = can(request.user, Perm.INCIDENT_MANAGE)
     return render(
         request,
@@ -78,7 +76,7 @@ def incident_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_POST
 @perm_required(Perm.INCIDENT_MANAGE)
 def incident_transition(request: HttpRequest, pk: Any) -> HttpResponse:
-    incident = get_object_or_404(selectors.incidents_for(request.user), pk=pk)
+    incident = get_object_or_404(selectors.incident_pages_for(request.user), pk=pk)
     form = IncidentTransitionForm(request.POST)
     done = save_form(
         form,
@@ -108,7 +106,7 @@ def incident_transition(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_POST
 @perm_required(Perm.INCIDENT_MANAGE)
 def incident_deployment_action(request: HttpRequest, pk: Any) -> HttpResponse:
-    incident = get_object_or_404(selectors.incidents_for(request.user), pk=pk)
+    incident = get_object_or_404(selectors.incident_pages_for(request.user), pk=pk)
     form = DeploymentActionForm(request.POST)
 
     def act(data: dict[str, Any]) -> Any:

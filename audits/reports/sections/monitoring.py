@@ -42,7 +42,11 @@ from governance.monitoring.models import (
     PlanMetric,
 )
 from governance.monitoring.rules import ART73_REPORT_DEADLINES
-from governance.monitoring.selectors import current_plan_of, latest_drift_by_feature
+from governance.monitoring.selectors import (
+    current_plan_of,
+    latest_drift_by_feature,
+    points_by_metric,
+)
 
 PERIOD_DAYS = 365
 ALERTS_LISTED = 100  # the most recent alerts of the period printed; all are counted
@@ -121,29 +125,14 @@ def _figures(deployment_id: Any, metrics: list[PlanMetric], since: dt.datetime) 
     return {row["metric"]: row for row in rows}
 
 
-def _points(deployment_id: Any, keys: list[str], since: dt.datetime) -> dict[str, list[list[Any]]]:
-    """Every value of the period per metric, oldest first: one query."""
-    by_metric: dict[str, list[list[Any]]] = {key: [] for key in keys}
-    rows = (
-        Observation.objects.filter(
-            deployment_id=deployment_id, metric__in=keys, window_end__gte=since
-        )
-        .order_by("window_end", "id")
-        .values_list("metric", "window_end", "value")
-    )
-    for metric, moment, value in rows.iterator(chunk_size=5000):
-        by_metric[metric].append([format_timestamp(moment), value])
-    return by_metric
-
-
-def _observed(plan: Any, deployment_id: Any, since: dt.datetime) -> list[dict[str, Any]]:
+def _observed(plan: Any, deployment: Any, since: dt.datetime) -> list[dict[str, Any]]:
     metrics = list(plan.metrics.all()) if plan is not None else []
-    figures = _figures(deployment_id, metrics, since)
-    points = _points(deployment_id, [m.key for m in metrics], since) if metrics else {}
+    figures = _figures(deployment.pk, metrics, since)
+    points = points_by_metric(deployment, [m.key for m in metrics], since=since)
     rows = []
     for metric in metrics:
         found = figures.get(metric.key, {})
-        series = points.get(metric.key, [])
+        series = [[format_timestamp(moment), value] for moment, value in points[metric.key]]
         rows.append(
             {
                 **_metric(metric),
@@ -303,7 +292,7 @@ def build_dossier(ctx: SnapshotContext) -> dict[str, Any]:
             else None
         ),
         "no_plan": NO_PLAN if plan is None else "",
-        "metrics": _observed(plan, deployment.pk, since),
+        "metrics": _observed(plan, deployment, since),
         "drift": _drift(deployment),
         "alerts": {
             "total": sum(by_level.values()),

@@ -10,11 +10,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from governance.accounts.permissions import Perm, can
 from governance.core.errors import Conflict
+from governance.inventory.choices import DeploymentStatus
 from governance.inventory.models import Deployment
 from governance.ledger.services import ledger_append
 from governance.monitoring.choices import AlertLevel
@@ -86,14 +87,13 @@ def _open_or_join_finding(alert: Alert, metric: PlanMetric) -> Any:
         .first()
     )
     if joined is None:
-        plan_owner = metric.plan.owner
-        try:
-            owner = default_owner(alert.deployment, fallback=plan_owner)
-        except Conflict:
-            logger.warning("monitoring alert %s has nobody to own its finding", alert.pk)
-            return None
-        if plan_owner.is_active and can(plan_owner, Perm.FINDING_WORK):
-            owner = plan_owner  # the plan names who watches this deployment
+        owner = metric.plan.owner  # the plan names who watches this deployment
+        if not (owner.is_active and can(owner, Perm.FINDING_WORK)):
+            try:
+                owner = default_owner(alert.deployment)
+            except Conflict:
+                logger.warning("monitoring alert %s has nobody to own its finding", alert.pk)
+                return None
         what = (
             f"{metric.name} breached its threshold ({alert.value:.4g} against "
             f"{metric.breach_threshold.normalize()})"
@@ -118,30 +118,35 @@ def _open_or_join_finding(alert: Alert, metric: PlanMetric) -> Any:
     return joined
 
 
-def silent_metrics(now: dt.datetime) -> list[tuple[PlanMetric, dt.datetime | None]]:
-    """Metrics of current plans with no value for longer than SILENCE_CADENCES cadences.
+# Only a deployment that runs is expected to report.
+RUNNING = (DeploymentStatus.APPROVED, DeploymentStatus.ACTIVE)
 
-    Two queries whatever the number of plans: the current plans' metrics, and the latest
-    window end per (deployment, metric).
+
+def silent_metrics(now: dt.datetime) -> list[tuple[PlanMetric, dt.datetime | None]]:
+    """Metrics of running deployments' current plans with no value for longer than
+    SILENCE_CADENCES cadences.
+
+    One query whatever the number of observations: each watched metric carries the latest
+    window end of its own series, read newest first from the series index
+    (deployment, metric, window_end), so the sweep never aggregates the whole table.
     """
-    metrics = list(
-        PlanMetric.objects.filter(plan__is_current=True).select_related("plan__deployment")
-    )
-    latest = {
-        (row["deployment_id"], row["metric"]): row["last"]
-        for row in Observation.objects.values("deployment_id", "metric").annotate(
-            last=Max("window_end")
+    last_heard = (
+        Observation.objects.filter(
+            deployment_id=OuterRef("plan__deployment_id"), metric=OuterRef("key")
         )
-    }
-    silent = []
+        .order_by("-window_end")
+        .values("window_end")[:1]
+    )
+    metrics = (
+        PlanMetric.objects.filter(plan__is_current=True, plan__deployment__status__in=RUNNING)
+        .select_related("plan__deployment")
+        .annotate(last=Subquery(last_heard))
+    )
+    silent: list[tuple[PlanMetric, dt.datetime | None]] = []
     for metric in metrics:
-        deployment = metric.plan.deployment
-        if deployment.status not in {"active", "approved"}:
-            continue  # nothing is expected from a deployment that does not run
-        last = latest.get((deployment.pk, metric.key))
-        since = last or metric.plan.created_at
+        since = metric.last or metric.plan.created_at
         if now - since > dt.timedelta(hours=metric.cadence_hours * SILENCE_CADENCES):
-            silent.append((metric, last))
+            silent.append((metric, metric.last))
     return silent
 
 

@@ -28,6 +28,7 @@ from governance.monitoring.rules import (
     INCIDENT_TRANSITIONS,
     REMINDER_SHARES,
 )
+from governance.monitoring.selectors import open_incident_clocks
 
 
 def report_due_at(aware_at: dt.datetime, category: str) -> dt.datetime:
@@ -276,6 +277,12 @@ def deployment_suspend(
     return action
 
 
+# What can take the traffic back in a rollback.
+ROLLBACK_TARGET_STATUSES = frozenset(
+    {DeploymentStatus.APPROVED, DeploymentStatus.SUSPENDED, DeploymentStatus.ACTIVE}
+)
+
+
 def deployment_rollback(
     *, deployment: Deployment, actor: Any, reason: str, incident: Incident | None = None
 ) -> DeploymentAction:
@@ -283,46 +290,56 @@ def deployment_rollback(
 
     The target goes live through the ordinary transition, so its own gate must be open.
     """
-    if not reason.strip():
+    reason = reason.strip()
+    if not reason:
         raise InvalidInput("Say why the deployment is rolled back.", fields={"reason": "required"})
-    # Read from the database, not the caller's copy: the target's status decides.
-    target_id = Deployment.objects.filter(pk=deployment.pk).values_list(
-        "rollback_target_id", flat=True
-    )[0]
-    target = Deployment.objects.select_related("model_version__system").filter(pk=target_id).first()
-    if target is None:
-        raise Conflict(
-            "This deployment names no rollback target; set one, or suspend it instead.",
-            fields={"rollback_target": "not set"},
-        )
-    takes_traffic = {DeploymentStatus.APPROVED, DeploymentStatus.SUSPENDED, DeploymentStatus.ACTIVE}
-    if target.status not in takes_traffic:
-        raise Conflict(
-            f"The rollback target {target} is {target.get_status_display().lower()}; only an "
-            "approved, suspended or active deployment can take the traffic back.",
-            fields={"rollback_target": f"is {target.status}"},
-        )
     with transaction.atomic():
         ledger_write_lock()
-        if Deployment.objects.get(pk=deployment.pk).status == DeploymentStatus.ACTIVE:
+        # Both rows locked and read here, not from the caller's copies: their statuses decide.
+        deployment = (
+            Deployment.objects.select_for_update()
+            .select_related("model_version__system")
+            .get(pk=deployment.pk)
+        )
+        target_id = deployment.rollback_target_id
+        target = (
+            Deployment.objects.select_for_update()
+            .select_related("model_version__system")
+            .filter(pk=target_id)
+            .first()
+            if target_id is not None
+            else None
+        )
+        if target is None:
+            raise Conflict(
+                "This deployment names no rollback target; set one, or suspend it instead.",
+                fields={"rollback_target": "not set"},
+            )
+        if target.status not in ROLLBACK_TARGET_STATUSES:
+            raise Conflict(
+                f"The rollback target {target} is {target.get_status_display().lower()}; only "
+                "an approved, suspended or active deployment can take the traffic back.",
+                fields={"rollback_target": f"is {target.status}"},
+            )
+        if deployment.status == DeploymentStatus.ACTIVE:
             deployment_transition(
                 deployment=deployment,
                 to_status=DeploymentStatus.SUSPENDED,
                 actor=actor,
-                reason=f"rolled back: {reason.strip()}",
+                reason=f"rolled back: {reason}",
             )
-        if Deployment.objects.get(pk=target.pk).status != DeploymentStatus.ACTIVE:
+        if target.status != DeploymentStatus.ACTIVE:
             deployment_transition(
                 deployment=target,
                 to_status=DeploymentStatus.ACTIVE,
                 actor=actor,
-                reason=f"rollback target of {deployment}: {reason.strip()}",
+                reason=f"rollback target of {deployment}: {reason}",
             )
         action = DeploymentAction.objects.create(
             incident=incident,
             deployment=deployment,
             kind=DeploymentActionKind.ROLLBACK,
-            reason=reason.strip(),
+            reason=reason,
             rollback_to=target,
             actor=actor,
         )
@@ -341,59 +358,48 @@ def deployment_rollback(
 
 
 def incident_reminders_due(*, now: dt.datetime | None = None) -> list[tuple[Incident, int]]:
-    """Serious incidents whose next reminder (50 %, 80 %, overdue) has fallen due."""
+    """Serious incidents whose next reminder (50 %, 80 %, overdue) has fallen due.
+
+    Only running clocks with a reminder still to send are read: a handful at any time, so
+    the moments are compared here rather than in SQL date arithmetic per backend.
+    """
     now = now or timezone.now()
     due = []
-    waiting = Incident.objects.filter(
-        serious=True,
-        report_kind="",
-        status__in=[IncidentStatus.OPEN, IncidentStatus.INVESTIGATING],
-        reminders_sent__lt=len(REMINDER_SHARES) + 1,
-    ).select_related("deployment__model_version__system", "created_by")
+    waiting = (
+        open_incident_clocks()
+        .filter(reminders_sent__lt=len(REMINDER_SHARES) + 1)
+        .select_related("created_by")
+    )
     for incident in waiting:
-        moments = reminder_moments(incident)
-        reached = sum(1 for moment in moments if moment <= now)
+        reached = sum(1 for moment in reminder_moments(incident) if moment <= now)
         if reached > incident.reminders_sent:
             due.append((incident, reached))
     return due
 
 
-def _notify_clock(incident: Incident, reminder: int, overdue: bool) -> None:
-    """The same reminder in the inboxes of compliance officers and the reporter."""
-    from django.urls import reverse
-
-    from governance.accounts.models import User
-    from governance.accounts.roles import Role
-    from governance.notifications.models import NotificationKind
-    from governance.notifications.services import notifications_create
-
-    officers = User.objects.filter(is_active=True, role_grants__role=Role.COMPLIANCE_OFFICER)
-    due = incident.report_due_at
-    state = "is overdue" if overdue else f"is due by {due:%Y-%m-%d %H:%M} UTC"
-    notifications_create(
-        recipients=[*officers.distinct(), incident.created_by],
-        kind=NotificationKind.INCIDENT_CLOCK,
-        title=f"The authority's report of the serious incident “{incident.title}” on "
-        f"{incident.deployment} {state}",
-        link=reverse("monitoring:incident_detail", kwargs={"pk": incident.pk}),
-        subject=incident,
-        deployment=incident.deployment_id,
-        dedup_key=f"incident:{incident.pk}:reminder:{reminder}",
-    )
-
-
 def incident_reminder_sweep(*, now: dt.datetime | None = None) -> int:
     """Send each reminder once: a conditional update claims it before anything is sent."""
-    from governance.monitoring.notify import incident_reminder_send
+    from governance.monitoring.notify import (
+        clock_recipients,
+        compliance_officers,
+        incident_clock_notify,
+        incident_reminder_send,
+    )
 
+    due = incident_reminders_due(now=now)
+    officers = compliance_officers() if due else []
     sent = 0
-    for incident, reached in incident_reminders_due(now=now):
+    for incident, reached in due:
         with transaction.atomic():
-            claimed = Incident.objects.filter(
-                pk=incident.pk, reminders_sent=incident.reminders_sent
-            ).update(reminders_sent=reached)
+            # Claimed only while the clock still runs: a report recorded since the read
+            # above stops the reminder.
+            claimed = (
+                open_incident_clocks()
+                .filter(pk=incident.pk, reminders_sent=incident.reminders_sent)
+                .update(reminders_sent=reached)
+            )
             if not claimed:
-                continue  # another sweep got there first
+                continue  # another sweep got there first, or the clock has stopped
             overdue = reached > len(REMINDER_SHARES)
             ledger_append(
                 actor=None,
@@ -402,9 +408,17 @@ def incident_reminder_sweep(*, now: dt.datetime | None = None) -> int:
                 deployment_id=incident.deployment_id,
                 data={"reminder": reached, "overdue": overdue},
             )
-            transaction.on_commit(
-                partial(incident_reminder_send, incident=incident, overdue=overdue)
+            recipients = clock_recipients(incident, officers)
+            incident_clock_notify(
+                incident=incident, reminder=reached, overdue=overdue, recipients=recipients
             )
-            _notify_clock(incident, reached, overdue)
+            transaction.on_commit(
+                partial(
+                    incident_reminder_send,
+                    incident=incident,
+                    overdue=overdue,
+                    recipients=recipients,
+                )
+            )
             sent += 1
     return sent

@@ -32,6 +32,7 @@ from governance.monitoring.models import (
     PlanMetric,
 )
 from governance.monitoring.rules import MAX_BATCH_POINTS, MAX_BINS, PSI_EPSILON
+from governance.monitoring.selectors import current_plan_of
 
 MAX_REPORTED_ERRORS = 50  # enough to fix a batch; not a 10,000-line answer
 _LEVEL_RANK: dict[str, int] = {AlertLevel.WARNING: 1, AlertLevel.BREACH: 2}
@@ -131,11 +132,7 @@ def clean_points(points: Any, metric_keys: set[str], *, now: dt.datetime) -> lis
 
 
 def current_plan(deployment: Deployment) -> MonitoringPlan:
-    plan = (
-        MonitoringPlan.objects.filter(deployment=deployment, is_current=True)
-        .prefetch_related("metrics")
-        .first()
-    )
+    plan = current_plan_of(deployment)
     if plan is None:
         raise Conflict(
             "This deployment has no monitoring plan yet; save one before sending observations.",

@@ -88,3 +88,16 @@ def test_silence_opens_a_monitoring_silent_finding_once(
         "Monitoring silent: Share of missing input values has reported nothing for more than "
         "2 × 24 hours",
     ]
+
+
+def test_a_breach_goes_to_the_deployments_owner_when_the_plan_owner_cannot_act(
+    deployment: Any, plan: Any, engineer: Any, officer: Any
+) -> None:
+    deployment.created_by = officer  # registered by someone who can work findings
+    deployment.save(update_fields=["created_by"])
+    engineer.is_active = False
+    engineer.save(update_fields=["is_active"])
+    result = _send(deployment, engineer, 0.71)
+    finding = Finding.objects.get()
+    assert result.alerts[0].finding_id == finding.pk
+    assert finding.owner == officer

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 from scipy.spatial.distance import jensenshannon
@@ -64,3 +65,44 @@ def test_js_distance_matches_scipy_with_base_two() -> None:
     figures = drift.drift_figures([25, 25, 25, 25], [10, 20, 30, 40])
     expected = jensenshannon([0.25] * 4, [0.1, 0.2, 0.3, 0.4], base=2)
     assert figures.js_distance == pytest.approx(float(expected))
+
+
+@pytest.mark.django_db
+def test_the_newest_drift_per_feature_names_every_feature_however_long_the_history(
+    django_assert_num_queries: Any,
+) -> None:
+    import datetime as dt
+    from unittest import mock
+
+    from django.utils import timezone
+
+    from governance.monitoring.models import DriftResult
+    from governance.monitoring.selectors import latest_drift_by_feature
+    from tests.factories import DeploymentFactory, UserFactory
+
+    deployment, user = DeploymentFactory(), UserFactory()
+
+    def results(at: dt.datetime, rows: list[tuple[str, float]]) -> None:
+        with mock.patch("django.utils.timezone.now", return_value=at):  # created_at
+            DriftResult.objects.bulk_create(
+                DriftResult(
+                    deployment=deployment,
+                    feature=feature,
+                    reference_counts=[1, 1],
+                    current_counts=[1, 1],
+                    epsilon=PSI_EPSILON,
+                    psi=psi,
+                    js_distance=0.0,
+                    band=DriftBand.STABLE,
+                    received_by=user,
+                )
+                for feature, psi in rows
+            )
+
+    now = timezone.now()
+    # A long history of one feature must not crowd out a feature later in the alphabet.
+    results(now - dt.timedelta(days=2), [("age", 0.01)] * 5000 + [("income", 0.02)])
+    results(now - dt.timedelta(days=1), [("age", 0.04), ("income", 0.03)])
+    with django_assert_num_queries(1):
+        latest = latest_drift_by_feature(deployment)
+    assert [(r.feature, r.psi) for r in latest] == [("age", 0.04), ("income", 0.03)]

@@ -338,6 +338,26 @@ def test_reminders_go_out_at_half_time_at_80_percent_and_when_overdue_once_each(
     assert [e.payload["overdue"] for e in events] == [False, False, True]
 
 
+def test_a_reporter_whose_account_is_closed_gets_no_reminder_in_the_inbox_or_by_mail(
+    deployment: Any,
+    engineer: Any,
+    officer: Any,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from governance.notifications.models import Notification
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    now = timezone.now().replace(microsecond=0)
+    incident = _serious(deployment, engineer, occurred_at=now - dt.timedelta(hours=1), aware_at=now)
+    engineer.is_active = False
+    engineer.save(update_fields=["is_active"])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.incident_reminder_sweep(now=incident.report_due_at) == 1
+    assert [m.to for m in mail.outbox] == [[officer.email]]
+    assert set(Notification.objects.values_list("recipient", flat=True)) == {officer.pk}
+
+
 def test_a_reported_incident_gets_no_more_reminders(
     deployment: Any, engineer: Any, officer: Any
 ) -> None:

@@ -58,3 +58,29 @@ def test_a_deployment_that_is_not_running_is_never_silent(
     deployment.status = "retired"
     deployment.save(update_fields=["status"])
     assert silence_sweep(now=timezone.now() + dt.timedelta(days=30)) == []
+
+
+def test_the_sweep_reads_every_watched_metric_in_one_query_without_aggregating_the_table(
+    deployment: Any, plan: Any, engineer: Any, django_assert_num_queries: Any
+) -> None:
+    from governance.monitoring.services.alerts import silent_metrics
+    from governance.monitoring.services.plans import monitoring_plan_save, plan_template
+    from tests.factories import DeploymentFactory
+
+    now = timezone.now()
+    _send(deployment, engineer, "accuracy", now - dt.timedelta(hours=49))
+    other = DeploymentFactory(status="active")
+    monitoring_plan_save(
+        deployment=other, owner=engineer, metrics=plan_template("I"), actor=engineer
+    )
+    _send(other, engineer, "accuracy", now - dt.timedelta(hours=1))
+    _send(other, engineer, "missing_rate", now - dt.timedelta(hours=60))
+
+    with django_assert_num_queries(1) as captured:
+        silent = silent_metrics(now)
+    # Each metric's last value comes from its own series, not from a GROUP BY over all values.
+    assert "GROUP BY" not in captured.captured_queries[0]["sql"].upper()
+    assert {(m.plan.deployment_id, m.key, last) for m, last in silent} == {
+        (deployment.pk, "accuracy", now - dt.timedelta(hours=49)),
+        (other.pk, "missing_rate", now - dt.timedelta(hours=60)),
+    }
