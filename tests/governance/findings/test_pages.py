@@ -157,7 +157,6 @@ def test_evidence_is_served_to_readers_only() -> None:
     assert response.status_code == 200 and b"".join(response.streaming_content) == b"proof"
 
 
-
 def test_evidence_missing_from_storage_is_a_clear_404_not_a_server_error() -> None:
     owner = user_with_roles(Role.REQUESTER)
     finding = raise_finding(owner=owner)
