@@ -22,7 +22,7 @@ from governance.core.errors import Conflict, InvalidInput
 from governance.inventory.models import Deployment
 from governance.ledger.services import ledger_append
 from governance.monitoring import drift
-from governance.monitoring.choices import AlertLevel
+from governance.monitoring.choices import AlertLevel, MetricKind
 from governance.monitoring.models import (
     Alert,
     DriftResult,
@@ -331,4 +331,31 @@ def drift_record(*, deployment: Deployment, features: Any, actor: Any) -> list[D
                 "epsilon": PSI_EPSILON,
             },
         )
+        _drift_alerts(deployment, results)
     return results
+
+
+def _drift_alerts(deployment: Deployment, results: Sequence[DriftResult]) -> None:
+    """A plan metric of kind drift watches one feature's PSI: compare it like any value."""
+    from governance.monitoring.services.alerts import alert_raise
+
+    plan = current_plan_of(deployment)
+    if plan is None:
+        return  # drift may be sent before a plan exists; nothing is watched yet
+    watched = {m.feature: m for m in plan.metrics.all() if m.kind == MetricKind.DRIFT}
+    for result in results:
+        metric = watched.get(result.feature)
+        level = metric.level_of(result.psi) if metric is not None else None
+        if metric is None or level is None:
+            continue
+        threshold = (
+            metric.breach_threshold if level == AlertLevel.BREACH else metric.warning_threshold
+        )
+        alert_raise(
+            deployment=deployment,
+            metric=metric,
+            level=level,
+            value=result.psi,
+            threshold=threshold,
+            window_end=result.window_end,
+        )

@@ -101,3 +101,41 @@ def test_a_breach_goes_to_the_deployments_owner_when_the_plan_owner_cannot_act(
     finding = Finding.objects.get()
     assert result.alerts[0].finding_id == finding.pk
     assert finding.owner == officer
+
+
+def test_a_watched_feature_drifting_raises_alerts_and_a_major_shift_a_finding(
+    deployment: Any, engineer: Any
+) -> None:
+    from governance.monitoring.services.ingestion import drift_record
+    from governance.monitoring.services.plans import monitoring_plan_save
+
+    monitoring_plan_save(
+        deployment=deployment,
+        owner=engineer,
+        actor=engineer,
+        metrics=[
+            {
+                "key": "income_psi",
+                "name": "Drift of income",
+                "kind": "drift",
+                "direction": "lower_is_better",
+                "warning_threshold": "0.10",
+                "breach_threshold": "0.25",
+                "cadence_hours": 168,
+                "severity": "high",
+                "feature": "income",
+            }
+        ],
+    )
+    moderate = {"feature": "income", "reference": [25, 25, 25, 25], "current": [10, 20, 30, 40]}
+    unwatched = {"feature": "age", "reference": [25, 75], "current": [75, 25]}
+    drift_record(deployment=deployment, actor=engineer, features=[moderate, unwatched])
+    assert [(a.metric, a.level) for a in Alert.objects.all()] == [("income_psi", "warning")]
+    assert not Finding.objects.exists()
+
+    major = {"feature": "income", "reference": [25, 25, 25, 25], "current": [1, 1, 48, 50]}
+    drift_record(deployment=deployment, actor=engineer, features=[major])
+    breach = Alert.objects.get(level=AlertLevel.BREACH)
+    assert breach.metric == "income_psi" and breach.value > 0.25
+    finding = Finding.objects.get()
+    assert finding.severity == "high" and breach.finding_id == finding.pk
