@@ -163,21 +163,19 @@ def _refuse_unless_requestable(
     return None
 
 
-def _supersede(request: ApprovalRequest, why: str, actor: Any) -> None:
+def _invalidate(request: ApprovalRequest, *, cause: str, actor: Any) -> None:
+    """Close one open request as invalidated, ledgered; nothing on it waits any more."""
     before = _move(request, RequestStatus.INVALIDATED)
-    request.closed_reason = f"superseded by a new request: {why}"
+    request.closed_reason = cause
     request.save(update_fields=["status", "closed_reason", "updated_at"])
     ledger_append(
         actor=actor,
         action="approval_request.invalidated",
         subject=request,
         deployment_id=request.deployment_id,
-        data={
-            "cause": request.closed_reason,
-            "was": before,
-            "dossier_hash": request.dossier_hash,
-        },
+        data={"cause": cause, "was": before, "dossier_hash": request.dossier_hash},
     )
+    settle_signature_notifications(request)
 
 
 def approval_request_create(
@@ -206,7 +204,8 @@ def approval_request_create(
             raise Conflict(f"No approval policy is configured for tier {assessment.tier}.")
         if lapsed is not None:
             # Only one request is open at a time: the approval that no longer holds closes.
-            _supersede(*lapsed, actor)
+            superseded, why = lapsed
+            _invalidate(superseded, cause=f"superseded by a new request: {why}", actor=actor)
         dossier = build_dossier(locked, assessment=assessment, owner=owner)
         request = ApprovalRequest.objects.create(
             deployment=locked,
@@ -289,17 +288,7 @@ def approvals_invalidate(*, deployment: Deployment, cause: str, actor: Any) -> i
             )
         )
         for request in requests:
-            before = _move(request, RequestStatus.INVALIDATED)
-            request.closed_reason = cause
-            request.save(update_fields=["status", "closed_reason", "updated_at"])
-            ledger_append(
-                actor=actor,
-                action="approval_request.invalidated",
-                subject=request,
-                deployment_id=deployment.pk,
-                data={"cause": cause, "was": before, "dossier_hash": request.dossier_hash},
-            )
-            settle_signature_notifications(request)
+            _invalidate(request, cause=cause, actor=actor)
         if requests:
             fresh = Deployment.objects.select_for_update().get(pk=deployment.pk)
             _return_deployment_to_draft(fresh, actor, f"approval invalidated: {cause}")
