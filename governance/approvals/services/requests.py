@@ -130,7 +130,7 @@ def request_blockers(
 
 
 def _refuse_unless_requestable(
-    locked: Deployment, now: dt.datetime
+    locked: Deployment, facts: GateFacts, now: dt.datetime
 ) -> tuple[ApprovalRequest, str] | None:
     """A draft, or a deployment past review whose approval no longer holds, may be submitted.
 
@@ -150,7 +150,7 @@ def _refuse_unless_requestable(
         .order_by("-created_at")
         .first()
     )
-    verdict = gate_verdict(locked, latest=latest, facts=GateFacts(locked), now=now)
+    verdict = gate_verdict(locked, latest=latest, facts=facts, now=now)
     if verdict.lapse is None:
         state = "a request is pending" if latest and latest.status == "pending" else "it holds"
         raise Conflict(
@@ -189,8 +189,10 @@ def approval_request_create(
             .select_related("model_version__system")
             .get(pk=deployment.pk)
         )
-        lapsed = _refuse_unless_requestable(locked, timezone.now())
-        problems, assessment, owner = request_blockers(locked)
+        # Both reads share one set of facts: nothing is written between them.
+        facts = GateFacts(locked)
+        lapsed = _refuse_unless_requestable(locked, facts, timezone.now())
+        problems, assessment, owner = request_blockers(locked, facts)
         if problems:
             raise Conflict(
                 " ".join(p.message for p in problems),
