@@ -73,6 +73,12 @@ def _configuration_changes(approval: ApprovalRequest, previous: ApprovalRequest)
     ]
 
 
+def _evidence_words(value: Any, shown: dict[str, Any] | None) -> str:
+    if value is None:
+        return "none"
+    return shown["summary"] if shown else str(value)
+
+
 def _words(item: str, value: Any, deployment_id: Any, before: Any) -> str:
     if value is None:
         return "none"
@@ -82,8 +88,7 @@ def _words(item: str, value: Any, deployment_id: Any, before: Any) -> str:
         return _owner_words(_ownership(deployment_id, value, before))
     if item == "fingerprint":
         return f"configuration {str(value)[:12]}…"
-    shown = evidence_display(item, value)
-    return shown["summary"] if shown else str(value)
+    return _evidence_words(value, evidence_display(item, value))
 
 
 def dossier_contents(approval: ApprovalRequest, previous: ApprovalRequest | None) -> dict[str, Any]:
@@ -92,23 +97,32 @@ def dossier_contents(approval: ApprovalRequest, previous: ApprovalRequest | None
     evidence = dossier.get("evidence", {})
     deployment_id = approval.deployment_id
     assessment = _assessment(dossier.get("assessment"))
+    ownership = _ownership(deployment_id, evidence.get("accountable_owner"), approval.created_at)
     shown = []
+    # This dossier's records in words, read once: the comparison's "after" side reuses them.
+    read_words = {
+        "assessment": _assessment_words(assessment),
+        "accountable_owner": _owner_words(ownership),
+    }
     for name, value in sorted(evidence.items()):
         if name == "accountable_owner":
             continue
         display = evidence_display(name, value)
         shown.append({"name": name, "label": LABELS.get(name, name), "shown": display})
+        read_words[name] = _evidence_words(value, display)
     comparison = []
     config_changes: list[Any] = []
     if previous is not None:
         for row in dossier_differences(previous.dossier, dossier):
+            item = row["item"]
+            after = read_words.get(item)
+            if after is None:
+                after = _words(item, row["after"], deployment_id, approval.created_at)
             comparison.append(
                 {
                     "label": row["label"],
-                    "before": _words(
-                        row["item"], row["before"], deployment_id, previous.created_at
-                    ),
-                    "after": _words(row["item"], row["after"], deployment_id, approval.created_at),
+                    "before": _words(item, row["before"], deployment_id, previous.created_at),
+                    "after": after,
                 }
             )
         config_changes = _configuration_changes(approval, previous)
@@ -124,9 +138,7 @@ def dossier_contents(approval: ApprovalRequest, previous: ApprovalRequest | None
         if assessment is not None
         else "",
         "sections": _sections(assessment),
-        "ownership": _ownership(
-            deployment_id, evidence.get("accountable_owner"), approval.created_at
-        ),
+        "ownership": ownership,
         "evidence": shown,
         "prior_conditions": list(conditions),
         "comparison": comparison,

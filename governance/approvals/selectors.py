@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.http import HttpRequest
 from django.utils import timezone
 
 from governance.accounts.models import User
 from governance.accounts.permissions import Perm, can
+from governance.approvals.gate import GateResult, gate_evaluate
 from governance.approvals.models import (
     ApprovalPolicy,
     ApprovalRequest,
@@ -150,3 +152,18 @@ def gate_denials_since(user: Any, since: dt.datetime) -> QuerySet[GateDecision]:
     return GateDecision.objects.filter(allowed=False, asked_at__gte=since).select_related(
         "deployment__model_version__system", "asked_by"
     )
+
+
+def page_gate(request: HttpRequest | None, deployment: Any) -> GateResult:
+    """The gate's verdict for the page being built, evaluated once however many parts show it.
+
+    Kept on the page's HttpRequest only, which no service ever receives: a write evaluates
+    the gate afresh, and the next page (after its redirect) does too. The status note, the
+    overview's gate panel and the approvals tab all read it here.
+    """
+    if request is None:
+        return gate_evaluate(deployment)  # no page to share it with
+    kept: dict[Any, GateResult] = request.__dict__.setdefault("_page_gate", {})
+    if deployment.pk not in kept:
+        kept[deployment.pk] = gate_evaluate(deployment)
+    return kept[deployment.pk]

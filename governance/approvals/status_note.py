@@ -13,18 +13,19 @@ from django.db.models import Count
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 
-from governance.approvals.gate import REAPPROVAL_STATES, gate_evaluate
+from governance.approvals.gate import REAPPROVAL_STATES
 from governance.approvals.models import OPEN_STATUSES, ApprovalRequest, RequestStatus
+from governance.approvals.selectors import page_gate
 from governance.inventory.choices import DeploymentStatus
 from governance.inventory.effects import register_material_effect
 from governance.inventory.tabs import StatusNote, register_status_note
 
 
 @register_status_note("approval_lapse")
-def approval_lapse_note(deployment: Any) -> StatusNote | None:
+def approval_lapse_note(request: Any, deployment: Any) -> StatusNote | None:
     if deployment.status not in REAPPROVAL_STATES:
         return None  # nothing to read: only a deployment past review can have a lapsed approval
-    lapse = gate_evaluate(deployment).lapse
+    lapse = page_gate(request, deployment).lapse
     if lapse is None:
         return None
     return StatusNote(

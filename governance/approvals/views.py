@@ -12,7 +12,6 @@ from governance.accounts.permissions import Perm, can, perm_required
 from governance.approvals import selectors, services
 from governance.approvals.dossier_contents import dossier_contents
 from governance.approvals.forms import PolicyForm, RequestForm, SignForm, WithdrawForm
-from governance.approvals.gate import gate_evaluate
 from governance.approvals.models import Decision
 from governance.approvals.services.requests import request_blockers
 from governance.approvals.services.signoffs import current_stage, signing_refusal
@@ -189,7 +188,7 @@ def deployment_approvals(request: HttpRequest, pk: str) -> HttpResponse:
     deployment = get_object_or_404(deployments_for(request.user), pk=pk)
     context = deployment_context(request, deployment, "approvals")
     blockers, _, _ = request_blockers(deployment)
-    gate = gate_evaluate(deployment)
+    gate = selectors.page_gate(request, deployment)
     context.update(
         requests=selectors.requests_for_deployment(request.user, deployment),
         gate=gate,

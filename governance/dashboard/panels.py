@@ -50,51 +50,43 @@ class OverviewPanel:
 PanelSource = Callable[[Any], "OverviewPanel | None"]
 
 _overview_panels: dict[str, tuple[int, PanelSource]] = {}
+# What a person must act on, shown on the reviewer's and the requester's homes (the overview
+# shows the overview panels). `source(user)` returns the panel, or None when there is nothing
+# for that person to do.
+_home_panels: dict[str, tuple[int, PanelSource]] = {}
+
+
+def _registrar(
+    registry: dict[str, tuple[int, PanelSource]], name: str, order: int
+) -> Callable[[PanelSource], PanelSource]:
+    def decorator(source: PanelSource) -> PanelSource:
+        registry[name] = (order, source)
+        return source
+
+    return decorator
+
+
+def _shown(registry: dict[str, tuple[int, PanelSource]], user: Any) -> list[OverviewPanel]:
+    ordered = sorted(registry.values(), key=lambda entry: entry[0])
+    return [panel for _, source in ordered if (panel := source(user)) is not None]
 
 
 def register_overview_panel(name: str, *, order: int = 50) -> Callable[[PanelSource], PanelSource]:
     """Add a panel to the compliance overview; `source(user)` returns it, or None to hide it."""
-
-    def decorator(source: PanelSource) -> PanelSource:
-        _overview_panels[name] = (order, source)
-        return source
-
-    return decorator
+    return _registrar(_overview_panels, name, order)
 
 
 def overview_panels(user: Any) -> list[OverviewPanel]:
-    panels = []
-    for _, source in sorted(_overview_panels.values(), key=lambda entry: entry[0]):
-        panel = source(user)
-        if panel is not None:
-            panels.append(panel)
-    return panels
-
-
-# --- Panels of the role homes --------------------------------------------------------------
-#
-# What a person must act on, shown on the reviewer's and the requester's homes (the overview
-# shows the overview panels). `source(user)` returns the panel, or None when there is nothing
-# for that person to do.
-
-_home_panels: dict[str, tuple[int, PanelSource]] = {}
+    return _shown(_overview_panels, user)
 
 
 def register_home_panel(name: str, *, order: int = 50) -> Callable[[PanelSource], PanelSource]:
-    def decorator(source: PanelSource) -> PanelSource:
-        _home_panels[name] = (order, source)
-        return source
-
-    return decorator
+    """Add a panel to the role homes other than the overview."""
+    return _registrar(_home_panels, name, order)
 
 
 def home_panels(user: Any) -> list[OverviewPanel]:
-    panels = []
-    for _, source in sorted(_home_panels.values(), key=lambda entry: entry[0]):
-        panel = source(user)
-        if panel is not None:
-            panels.append(panel)
-    return panels
+    return _shown(_home_panels, user)
 
 
 # --- Bulk facts for the gate, and checklist items ----------------------------------------

@@ -286,24 +286,44 @@ def deployment_create(*, actor: Any, model_version: ModelVersion, **fields: Any)
     return deployment
 
 
+def _stage_update(deployment: Deployment, fields: Mapping[str, Any]) -> tuple[bool, bool]:
+    """Apply an update's fields to the unsaved instance: (anything changed, material).
+
+    Raises what the update refuses, so the preview of a change and the change itself refuse
+    and decide materiality alike.
+    """
+    if deployment.status == DeploymentStatus.RETIRED:
+        raise Conflict("A retired deployment cannot be changed.")
+    old_fingerprint = deployment.fingerprint
+    if not apply_changes(deployment, fields, editable=DEPLOYMENT_EDITABLE):
+        return False, False
+    _normalise_traffic(deployment)
+    _check_rollback_target(deployment)
+    deployment.fingerprint = compute_fingerprint(deployment)
+    material = deployment.fingerprint != old_fingerprint
+    if material and deployment.status not in MATERIAL_EDIT_STATES:
+        raise Conflict(
+            f"The deployment is {deployment.get_status_display().lower()}: its material "
+            f"configuration ({', '.join(MATERIAL_FIELDS)}) cannot change. Suspend it and "
+            "return it for rework, or register a new deployment.",
+            fields={"status": deployment.status},
+        )
+    return True, material
+
+
 def deployment_update_voids(*, deployment: Deployment, fields: Mapping[str, Any]) -> list[str]:
     """What saving these fields would void (approvals, signatures, the assessment); a read.
 
-    Empty when the change is not material. Pages show it and ask for confirmation first.
+    Empty when the change is not material; raises what `deployment_update` would refuse.
+    Pages show it and ask for confirmation first.
     """
     probe = (
         Deployment.objects.select_related("model_version__system").filter(pk=deployment.pk).first()
     )
     if probe is None:
         return []
-    old_fingerprint = probe.fingerprint
-    if not apply_changes(probe, fields, editable=DEPLOYMENT_EDITABLE):
-        return []
-    if probe.rollout_pattern in ("full", "shadow"):
-        probe.traffic_percent = None
-    if compute_fingerprint(probe) == old_fingerprint:
-        return []
-    return material_effects(probe)
+    _, material = _stage_update(probe, fields)
+    return material_effects(probe) if material else []
 
 
 def deployment_update(
@@ -322,23 +342,11 @@ def deployment_update(
             .select_related("model_version")
             .get(pk=deployment.pk)
         )
-        if locked.status == DeploymentStatus.RETIRED:
-            raise Conflict("A retired deployment cannot be changed.")
         before = snapshot(locked, DEPLOYMENT_FIELDS)
         old_fingerprint = locked.fingerprint
-        if not apply_changes(locked, fields, editable=DEPLOYMENT_EDITABLE):
+        changed, material = _stage_update(locked, fields)
+        if not changed:
             return locked
-        _normalise_traffic(locked)
-        _check_rollback_target(locked)
-        locked.fingerprint = compute_fingerprint(locked)
-        material = locked.fingerprint != old_fingerprint
-        if material and locked.status not in MATERIAL_EDIT_STATES:
-            raise Conflict(
-                f"The deployment is {locked.get_status_display().lower()}: its material "
-                f"configuration ({', '.join(MATERIAL_FIELDS)}) cannot change. Suspend it and "
-                "return it for rework, or register a new deployment.",
-                fields={"status": locked.status},
-            )
         # Read before the rooms react, while what is about to be voided still stands.
         voided = material_effects(locked) if material else []
         validated_save(locked)

@@ -71,8 +71,9 @@ def overview_panels(request: Any, deployment: Any) -> list[dict[str, Any]]:
 # --- Notes beside the status badge ------------------------------------------------------------
 #
 # A room can say something about the deployment's status that the status alone does not tell
-# (an approved deployment whose approval no longer holds). A note source returns a StatusNote
-# or None, in a constant number of queries.
+# (an approved deployment whose approval no longer holds). A note source takes the request and
+# the deployment, like a panel source, and returns a StatusNote or None, in a constant number
+# of queries.
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ class StatusNote:
     replaces_status: bool = False  # the status's own label would mislead (e.g. "Approved")
 
 
-StatusNoteSource = Callable[[Any], "StatusNote | None"]
+StatusNoteSource = Callable[[Any, Any], "StatusNote | None"]
 
 _status_notes: dict[str, StatusNoteSource] = {}
 
@@ -96,5 +97,5 @@ def register_status_note(name: str) -> Callable[[StatusNoteSource], StatusNoteSo
     return decorator
 
 
-def status_notes(deployment: Any) -> list[StatusNote]:
-    return [note for source in _status_notes.values() if (note := source(deployment))]
+def status_notes(request: Any, deployment: Any) -> list[StatusNote]:
+    return [note for source in _status_notes.values() if (note := source(request, deployment))]

@@ -287,7 +287,7 @@ def deployment_context(request: HttpRequest, deployment: Any, tab: str) -> dict[
         "deployment": deployment,
         "tab": tab,
         "tabs": deployment_tabs(deployment, tab),
-        "status_notes": status_notes(deployment),
+        "status_notes": status_notes(request, deployment),
     }
 
 

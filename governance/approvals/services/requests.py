@@ -130,7 +130,7 @@ def request_blockers(
 
 
 def _refuse_unless_requestable(
-    locked: Deployment, now: dt.datetime
+    locked: Deployment, facts: GateFacts, now: dt.datetime
 ) -> tuple[ApprovalRequest, str] | None:
     """A draft, or a deployment past review whose approval no longer holds, may be submitted.
 
@@ -150,7 +150,7 @@ def _refuse_unless_requestable(
         .order_by("-created_at")
         .first()
     )
-    verdict = gate_verdict(locked, latest=latest, facts=GateFacts(locked), now=now)
+    verdict = gate_verdict(locked, latest=latest, facts=facts, now=now)
     if verdict.lapse is None:
         state = "a request is pending" if latest and latest.status == "pending" else "it holds"
         raise Conflict(
@@ -163,21 +163,19 @@ def _refuse_unless_requestable(
     return None
 
 
-def _supersede(request: ApprovalRequest, why: str, actor: Any) -> None:
+def _invalidate(request: ApprovalRequest, *, cause: str, actor: Any) -> None:
+    """Close one open request as invalidated, ledgered; nothing on it waits any more."""
     before = _move(request, RequestStatus.INVALIDATED)
-    request.closed_reason = f"superseded by a new request: {why}"
+    request.closed_reason = cause
     request.save(update_fields=["status", "closed_reason", "updated_at"])
     ledger_append(
         actor=actor,
         action="approval_request.invalidated",
         subject=request,
         deployment_id=request.deployment_id,
-        data={
-            "cause": request.closed_reason,
-            "was": before,
-            "dossier_hash": request.dossier_hash,
-        },
+        data={"cause": cause, "was": before, "dossier_hash": request.dossier_hash},
     )
+    settle_signature_notifications(request)
 
 
 def approval_request_create(
@@ -191,8 +189,10 @@ def approval_request_create(
             .select_related("model_version__system")
             .get(pk=deployment.pk)
         )
-        lapsed = _refuse_unless_requestable(locked, timezone.now())
-        problems, assessment, owner = request_blockers(locked)
+        # Both reads share one set of facts: nothing is written between them.
+        facts = GateFacts(locked)
+        lapsed = _refuse_unless_requestable(locked, facts, timezone.now())
+        problems, assessment, owner = request_blockers(locked, facts)
         if problems:
             raise Conflict(
                 " ".join(p.message for p in problems),
@@ -206,7 +206,8 @@ def approval_request_create(
             raise Conflict(f"No approval policy is configured for tier {assessment.tier}.")
         if lapsed is not None:
             # Only one request is open at a time: the approval that no longer holds closes.
-            _supersede(*lapsed, actor)
+            superseded, why = lapsed
+            _invalidate(superseded, cause=f"superseded by a new request: {why}", actor=actor)
         dossier = build_dossier(locked, assessment=assessment, owner=owner)
         request = ApprovalRequest.objects.create(
             deployment=locked,
@@ -289,17 +290,7 @@ def approvals_invalidate(*, deployment: Deployment, cause: str, actor: Any) -> i
             )
         )
         for request in requests:
-            before = _move(request, RequestStatus.INVALIDATED)
-            request.closed_reason = cause
-            request.save(update_fields=["status", "closed_reason", "updated_at"])
-            ledger_append(
-                actor=actor,
-                action="approval_request.invalidated",
-                subject=request,
-                deployment_id=deployment.pk,
-                data={"cause": cause, "was": before, "dossier_hash": request.dossier_hash},
-            )
-            settle_signature_notifications(request)
+            _invalidate(request, cause=cause, actor=actor)
         if requests:
             fresh = Deployment.objects.select_for_update().get(pk=deployment.pk)
             _return_deployment_to_draft(fresh, actor, f"approval invalidated: {cause}")

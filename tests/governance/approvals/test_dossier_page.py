@@ -94,3 +94,23 @@ def test_signers_see_the_open_findings_of_the_deployment(client: Any) -> None:
     client.force_login(user_with_roles(Role.REVIEWER))
     page = client.get(reverse("approvals:request_detail", args=[approval.pk])).content.decode()
     assert "Open findings" in page and "Decline letters unclear" in page
+
+
+def test_the_comparison_reads_each_record_of_the_dossier_once(
+    django_assert_max_num_queries: Any,
+) -> None:
+    from governance.approvals.dossier_contents import dossier_contents
+    from governance.risk.models import RiskAssessment
+
+    deployment, requester, _ = ready_deployment("I")
+    first = approve_fully(services.approval_request_create(deployment=deployment, actor=requester))
+    deployment_update(deployment=deployment, actor=requester, fields={"region": "eu-central-1"})
+    assess(deployment, "II", requester)
+    deployment.refresh_from_db()
+    second = services.approval_request_create(deployment=deployment, actor=requester)
+    with django_assert_max_num_queries(50) as read:
+        contents = dossier_contents(second, first)
+    assert "the risk assessment" in [row["label"] for row in contents["comparison"]]
+    table = RiskAssessment._meta.db_table
+    assessments_read = [q for q in read.captured_queries if f'FROM "{table}"' in q["sql"]]
+    assert len(assessments_read) == 2  # the approved one and the current one, once each

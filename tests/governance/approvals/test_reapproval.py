@@ -115,6 +115,35 @@ def test_the_deployment_page_shows_the_approval_invalidated_instead_of_approved(
     assert b'class="badge status-approved"' not in page
 
 
+def test_each_deployment_page_evaluates_the_gate_once(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from django.urls import reverse
+
+    from governance.accounts.roles import Role
+    from governance.approvals import gate
+    from tests.factories.accounts import user_with_roles
+
+    deployment, requester, _ = _approved_then_new_audit()
+    evaluations = []
+
+    class Counted(gate.GateResult):  # gate_evaluate builds one GateResult per evaluation
+        def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+            super().__init__(*args, **kwargs)
+            evaluations.append(self.deployment.pk)
+
+    monkeypatch.setattr(gate, "GateResult", Counted)
+    # Someone who may not move the deployment: its status menu asks the gate nothing.
+    client.force_login(user_with_roles(Role.AUDITOR))
+    for name in ("inventory:deployment_detail", "approvals:deployment_approvals"):
+        evaluations.clear()
+        page = client.get(reverse(name, args=[deployment.pk])).content
+        assert b"Approval invalidated" in page  # the note and the gate come from one answer
+        assert len(evaluations) == 1, name
+    # The next page asks again: a request opened in between is seen at once.
+    services.approval_request_create(deployment=deployment, actor=requester)
+    page = client.get(reverse("inventory:deployment_detail", args=[deployment.pk])).content
+    assert b"Approval invalidated" not in page
+
+
 def test_the_requester_asks_for_approval_again_from_the_approvals_tab(client) -> None:  # type: ignore[no-untyped-def]
     from django.urls import reverse
 

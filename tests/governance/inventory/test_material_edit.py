@@ -85,3 +85,29 @@ def test_the_api_answers_a_material_update_with_what_it_voided() -> None:
     assert "turns stale" in voided[1]
     unchanged = api.patch(f"/api/v1/deployments/{deployment.pk}/", {"description": "x"})
     assert unchanged.json()["voided"] == []
+
+
+def test_a_material_edit_of_a_live_deployment_is_refused_before_any_confirmation(client) -> None:  # type: ignore[no-untyped-def]
+    from governance.inventory.services import deployment_transition
+
+    deployment, requester = _approved()
+    deployment_transition(deployment=deployment, to_status="active", actor=requester)
+    client.force_login(requester)
+    url = reverse("inventory:deployment_edit", args=[deployment.pk])
+    first = client.post(url, _form(deployment))
+    page = first.content.decode()
+    assert first.status_code == 200
+    assert "material configuration" in page and "cannot change" in page
+    assert "saving it voids what was approved" not in page
+    deployment.refresh_from_db()
+    assert deployment.region != "eu-central-1"
+
+
+def test_a_canary_without_a_share_is_refused_before_any_confirmation(client) -> None:  # type: ignore[no-untyped-def]
+    deployment, requester = _approved()
+    client.force_login(requester)
+    url = reverse("inventory:deployment_edit", args=[deployment.pk])
+    form = {**_form(deployment), "region": deployment.region, "rollout_pattern": "canary"}
+    page = client.post(url, form).content.decode()
+    assert "need a traffic percentage" in page
+    assert "saving it voids what was approved" not in page
