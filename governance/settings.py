@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "governance.notifications",
     "governance.dashboard",
     "governance.findings",
+    "governance.obligations",
     "audits.bias",
     "audits.reports",
 ]
