@@ -31,7 +31,7 @@ class Framework(BaseModel):
     )
 
     class Meta(BaseModel.Meta):
-        ordering = ["slug", "-created_at"]
+        ordering = ("slug", "-created_at")  # type: ignore[assignment]
         constraints = [
             models.UniqueConstraint(fields=("slug", "version"), name="framework_slug_version"),
             models.UniqueConstraint(
@@ -64,7 +64,7 @@ class Requirement(BaseModel):
     objects = ImmutableQuerySet.as_manager()
 
     class Meta(BaseModel.Meta):
-        ordering = ["framework", "position"]
+        ordering = ("framework", "position")  # type: ignore[assignment]
         constraints = [
             models.UniqueConstraint(
                 fields=("framework", "identifier"), name="requirement_identifier_unique"
@@ -210,7 +210,7 @@ class DeploymentObligation(BaseModel):
     evaluated_at = models.DateTimeField()
 
     class Meta(BaseModel.Meta):
-        ordering = ["requirement__framework__slug", "requirement__position"]
+        ordering = ("requirement__framework__slug", "requirement__position")  # type: ignore[assignment]
         constraints = [
             models.UniqueConstraint(
                 fields=("deployment", "requirement"), name="deployment_obligation_unique"
