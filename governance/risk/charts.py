@@ -55,8 +55,11 @@ def heat_map_svg(
     width = LEFT + 5 * CELL + RIGHT
     height = TOP + 5 * CELL + BOTTOM
     total = sum(counts.get((lk, im), 0) for lk in SCALE for im in SCALE)
+    # A map whose cells are links is a group of links, not one image: an image's parts are
+    # hidden from assistive technology, which would hide the links.
+    role = "img" if link is None else "group"
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart heat-map" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart heat-map" role="{role}" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'aria-labelledby="{cid}-title {cid}-desc">',
         f'<title id="{cid}-title">{escape(title)}</title>',
@@ -122,7 +125,10 @@ def _cell(
         )
     cell = f"<g><title>{escape(label)}</title>{body}</g>"
     if count and link is not None:
-        return f'<a href="{escape(link(likelihood, impact), quote=True)}">{cell}</a>'
+        return (
+            f'<a href="{escape(link(likelihood, impact), quote=True)}" '
+            f'aria-label="{escape(label, quote=True)}">{cell}</a>'
+        )
     return cell
 
 

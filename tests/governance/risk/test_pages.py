@@ -248,7 +248,7 @@ def test_risk_tab_shows_the_current_tier_drafts_register_and_heat_map(
     assert "Blocked (prohibited practice)" in html and "Art 5(1)(e)" in html
     assert "can never be approved" in html
     assert "Drafts in progress" in html and "Start a new assessment" in html
-    assert "Scraped faces" in html and "<svg" in html and 'role="img"' in html
+    assert "Scraped faces" in html and "<svg" in html and 'role="group"' in html
     assert 'aria-current="page">Risk</a>' in html
     assert "style=" not in html.split("<svg", 1)[1].split("</svg>", 1)[0]
 
