@@ -45,6 +45,8 @@ class OverviewPanel:
     # Up to a handful of rows shown under the numbers: (text, url, note).
     rows: list[tuple[str, str, str]] = field(default_factory=list)
     empty: str = "Nothing to show."
+    # Where to go on from the empty state: (label, url); without one, the first figure's list.
+    empty_action: tuple[str, str] | None = None
 
 
 PanelSource = Callable[[Any], "OverviewPanel | None"]

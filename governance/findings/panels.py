@@ -82,6 +82,7 @@ def findings_overview(user: Any) -> OverviewPanel | None:
         ],
         rows=rows,
         empty="No findings wait for you.",
+        empty_action=("Every open finding", _list_url(open="yes")),
     )
 
 

@@ -62,6 +62,7 @@ def monitoring_overview(user: Any) -> OverviewPanel | None:
         ],
         rows=rows,
         empty="No serious incident waits to be reported.",
+        empty_action=("Every incident", incidents),
     )
 
 

@@ -28,7 +28,8 @@ def test_queue_lists_what_awaits_me_oldest_first(client, approval) -> None:  # t
     assert str(approval.deployment.environment).encode() in page.content
     legal = user_with_roles(Role.LEGAL)
     client.force_login(legal)
-    assert b"Nothing is waiting for you" in client.get(reverse("approvals:queue")).content
+    queue = client.get(reverse("approvals:queue")).content
+    assert b"Nothing is waiting for your signature" in queue
 
 
 def test_queue_query_count_is_constant(client, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]

@@ -205,7 +205,7 @@ def test_every_empty_state_of_a_home_offers_a_next_action(
 
     client.force_login(user_with_roles(role))
     body = client.get(reverse(name)).content.decode()
-    empties = list(re.finditer(r'<(p|div) class="empty">(.*?)</\1>', body, flags=re.S))
+    empties = list(re.finditer(r'<(p|div) class="empty-state">(.*?)</\1>', body, flags=re.S))
     assert empties
     for empty in empties:
         # A panel's empty state may rely on the linked figures of its own card.

@@ -43,7 +43,7 @@ LIST_PAGES = [
 def test_lists_render_empty_states(as_requester, name) -> None:  # type: ignore[no-untyped-def]
     response = as_requester.get(reverse(name))
     assert response.status_code == 200
-    assert b'class="empty"' in response.content
+    assert b'class="empty-state"' in response.content
 
 
 @pytest.mark.parametrize("name", LIST_PAGES)
