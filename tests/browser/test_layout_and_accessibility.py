@@ -33,8 +33,8 @@ HEIGHT = 900
 BLOCKING_IMPACTS = ("serious", "critical")
 
 # The elements that stick out of the window, for the failure message: those reaching past
-# its right edge with no child that does (the innermost), and those whose own text overflows
-# them, leaving out anything inside a box that scrolls or clips.
+# its right edge with no child that does, and those whose content overflows them, leaving out
+# anything inside a box that scrolls or clips.
 OVERFLOWING = """() => {
   const width = document.documentElement.clientWidth;
   const clipped = (e) => {
@@ -51,13 +51,14 @@ OVERFLOWING = """() => {
     const right = Math.round(e.getBoundingClientRect().right);
     return `${e.tagName.toLowerCase()}${id}${cls} (${right} px) "${text}"`;
   };
-  return [...document.body.querySelectorAll("*")]
+  const found = [...document.body.querySelectorAll("*")]
     .filter((e) => !clipped(e))
     .filter((e) => (past(e) && ![...e.children].some(past))
-      || (e.scrollWidth > e.clientWidth + 1
-          && e.getBoundingClientRect().left + e.scrollWidth > width + 1))
-    .slice(0, 6)
-    .map(describe);
+      || (getComputedStyle(e).overflowX === "visible" && e.scrollWidth > e.clientWidth + 1
+          && e.getBoundingClientRect().left + e.scrollWidth > width + 1));
+  // The innermost: a box is only too wide because of what it holds.
+  const innermost = found.filter((e) => !found.some((o) => o !== e && e.contains(o)));
+  return innermost.slice(0, 6).map(describe);
 }"""
 
 
