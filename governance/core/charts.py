@@ -116,3 +116,150 @@ def svg_open(*, width: float, height: float, css_class: str, title: str, desc: s
         f'viewBox="0 0 {w} {h}" width="{w}" height="{h}" font-family="{FONT_FAMILY}" '
         f'aria-label="{escape(title, quote=True)}"><title>{escape(title)}</title>{description}'
     )
+
+
+SERIES_COLOURS = ("#0b4f8a", "#7d4e00", "#116329", "#a40e26", "#6639ba", "#1b7c83", "#57606a")
+AXIS = "#57606a"
+
+
+def _nice_max(value: float) -> float:
+    """The top of the scale: 1, 2 or 5 times a power of ten, at least `value`."""
+    if value <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(value))
+    return next(step * power for step in (1, 2, 5, 10) if step * power >= value)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}" if value == int(value) else f"{value:.2f}"
+
+
+def _legend(series: Sequence[str], *, y: float, width: float, size: float) -> tuple[str, float]:
+    """Coloured keys for the series, wrapping onto more rows; the markup and its height."""
+    parts, x, row = [], 0.0, 0
+    for index, name in enumerate(series):
+        entry = 16 + text_width(name, size) + 14
+        if x and x + entry > width:
+            x, row = 0.0, row + 1
+        top = y + row * (size * 1.6)
+        colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+        parts.append(
+            f'<rect x="{x:g}" y="{top - size + 2:g}" width="11" height="11" fill="{colour}"/>'
+            + svg_text([name], x=x + 16, y=top, size=size)
+        )
+        x += entry
+    return "".join(parts), (row + 1) * size * 1.6
+
+
+def trend_chart_svg(
+    *,
+    title: str,
+    x_labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    kind: str = "bars",
+    threshold: tuple[float, str] | None = None,
+    width: int = 640,
+    size: float = 12,
+) -> str:
+    """Values over periods (weeks, or audits in order): grouped bars for counts, or lines for
+    measures (a missing value breaks the line). `threshold` draws a dashed reference line with
+    its label. Labels under the axis wrap; the legend wraps; nothing is cut."""
+    left, right, plot_h = 44.0, 12.0, 160.0
+    names = [name for name, _ in series]
+    legend, legend_h = _legend(names, y=size + 4, width=width, size=size)
+    top = legend_h + 12
+    values = [v for _, vs in series for v in vs if v is not None]
+    high = _nice_max(max([*values, threshold[0] if threshold else 0.0, 0.0]))
+    slots = max(len(x_labels), 1)
+    slot_w = (width - left - right) / slots
+    label_lines = [wrap_text(label, size=size - 2, width=slot_w - 2) for label in x_labels]
+    label_h = max((text_lines_height(len(lines), size - 2) for lines in label_lines), default=0)
+    height = top + plot_h + 8 + label_h + 4
+
+    def y(value: float) -> float:
+        return top + plot_h * (1 - value / high)
+
+    parts = [
+        svg_open(
+            width=width,
+            height=height,
+            css_class=f"trend-chart trend-{kind}",
+            title=title,
+            desc=f"{', '.join(names)} for {len(x_labels)} periods; the table beside it has "
+            "every value.",
+        ),
+        legend,
+    ]
+    for tick in (0.0, high / 2, high):
+        parts.append(
+            f'<line x1="{left:g}" y1="{y(tick):.1f}" x2="{width - right:g}" y2="{y(tick):.1f}" '
+            f'stroke="#d0d7de" stroke-width="0.6"/>'
+            + svg_text(
+                [_fmt(tick)],
+                x=left - 4,
+                y=round(y(tick) + 4, 1),
+                size=size - 2,
+                anchor="end",
+                fill=AXIS,
+            )
+        )
+    for index, (_name, vs) in enumerate(series):
+        colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+        if kind == "bars":
+            bar_w = max((slot_w - 6) / max(len(series), 1), 1.0)
+            for slot, value in enumerate(vs):
+                if not value:
+                    continue
+                x = left + slot * slot_w + 3 + index * bar_w
+                parts.append(
+                    f'<rect x="{x:.1f}" y="{y(value):.1f}" width="{bar_w:.1f}" '
+                    f'height="{top + plot_h - y(value):.1f}" fill="{colour}"/>'
+                )
+        else:
+            segment: list[str] = []
+            for slot, value in enumerate([*vs, None]):
+                if value is not None:
+                    cx = left + slot * slot_w + slot_w / 2
+                    segment.append(f"{cx:.1f},{y(value):.1f}")
+                    parts.append(
+                        f'<circle cx="{cx:.1f}" cy="{y(value):.1f}" r="3" fill="{colour}"/>'
+                    )
+                    continue
+                if len(segment) > 1:
+                    parts.append(
+                        f'<polyline fill="none" stroke="{colour}" stroke-width="1.8" '
+                        f'points="{" ".join(segment)}"/>'
+                    )
+                segment = []
+    if threshold is not None:
+        level, label = threshold
+        parts.append(
+            f'<line x1="{left:g}" y1="{y(level):.1f}" x2="{width - right:g}" '
+            f'y2="{y(level):.1f}" stroke="#a40e26" stroke-dasharray="5 3"/>'
+            + svg_text(
+                [label],
+                x=width - right,
+                y=round(y(level) - 4, 1),
+                size=size - 2,
+                anchor="end",
+                fill="#a40e26",
+            )
+        )
+    parts.append(
+        f'<line x1="{left:g}" y1="{top + plot_h:g}" x2="{width - right:g}" '
+        f'y2="{top + plot_h:g}" stroke="{AXIS}"/>'
+    )
+    for slot, lines in enumerate(label_lines):
+        cx = left + slot * slot_w + slot_w / 2
+        parts.append(
+            svg_text(
+                lines,
+                x=round(cx, 1),
+                y=top + plot_h + 6 + size - 2,
+                size=size - 2,
+                anchor="middle",
+                fill=AXIS,
+            )
+        )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -38,6 +38,15 @@ class PanelNumber:
 
 
 @dataclass(frozen=True)
+class DataTable:
+    """The numbers behind a chart, as a table for screen readers and copying."""
+
+    caption: str
+    columns: list[str]
+    rows: list[list[str]]
+
+
+@dataclass(frozen=True)
 class OverviewPanel:
     title: str
     numbers: list[PanelNumber]
@@ -45,6 +54,9 @@ class OverviewPanel:
     # Up to a handful of rows shown under the numbers: (text, url, note).
     rows: list[tuple[str, str, str]] = field(default_factory=list)
     empty: str = "Nothing to show."
+    # Server-side SVG (escaped by the chart helper) and the table of its values.
+    chart: str = ""
+    table: DataTable | None = None
 
 
 PanelSource = Callable[[Any], "OverviewPanel | None"]
