@@ -158,7 +158,7 @@ def trend_chart_svg(
     series: Sequence[tuple[str, Sequence[float | None]]],
     kind: str = "bars",
     threshold: tuple[float, str] | None = None,
-    width: int = 640,
+    width: int = 480,  # narrow enough to stay legible on a phone
     size: float = 12,
 ) -> str:
     """Values over periods (weeks, or audits in order): grouped bars for counts, or lines for

@@ -217,4 +217,4 @@ def test_trend_panels_with_their_tables_show_on_the_overview_and_executive_home(
     assert page.count('<table class="trend-table">') == 4
     assert "<caption>Approvals per week</caption>" in page
     assert 'class="chart trend-chart trend-bars" role="img"' in page
-    assert 'viewBox="0 0 640 ' in page and "css/trends.css" in page
+    assert 'viewBox="0 0 480 ' in page and "css/trends.css" in page
