@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Min, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -186,3 +186,73 @@ def bias_checklist(
             )
         ]
     return items
+
+
+TREND_DEPLOYMENTS = 7  # lines a chart can tell apart
+
+
+def lowest_ratio_history(user: Any) -> dict[str, list[tuple[Any, float | None]]] | None:
+    """For each deployment with more than one final audit (corrected audits left out), its
+    audits in date order with the lowest impact ratio of each (excluded categories left out).
+    One query: the minimum is taken by the database."""
+    if not can(user, Perm.VIEW):
+        return None
+    audits = (
+        BiasAudit.objects.filter(
+            _not_superseded(), status=AuditStatus.FINAL, deployment__isnull=False
+        )
+        .annotate(lowest=Min("results__impact_ratio", filter=Q(results__excluded=False)))
+        .order_by("audit_date", "created_at")
+        .values_list(
+            "deployment__model_version__system__name",
+            "deployment__model_version__version_label",
+            "deployment__environment",
+            "audit_date",
+            "lowest",
+        )
+    )
+    history: dict[str, list[tuple[Any, float | None]]] = {}
+    for system, version, environment, audit_date, lowest in audits:
+        history.setdefault(f"{system} {version} → {environment}", []).append((audit_date, lowest))
+    return {deployment: rows for deployment, rows in history.items() if len(rows) > 1}
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+@register_overview_panel("trend_bias_lowest_ratio", order=84)
+def bias_trend(user: Any) -> OverviewPanel | None:
+    """The lowest impact ratio of each audit, audit after audit, per deployment audited again."""
+    from governance.dashboard.trend_panels import series_panel
+
+    history = lowest_ratio_history(user)
+    if history is None:
+        return None
+    title = "Lowest impact ratio, audit after audit"
+    if not history:
+        return OverviewPanel(
+            title=title,
+            numbers=[],
+            empty="No deployment has been audited more than once.",
+            help="No deployment has been audited more than once yet.",
+            rows=[("Bias audits", reverse("bias:audit_list"), "audit a deployment again")],
+        )
+    latest_first = sorted(history.items(), key=lambda item: item[1][-1][0], reverse=True)
+    shown = latest_first[:TREND_DEPLOYMENTS]
+    rounds = max(len(rows) for _, rows in shown)
+    series = {
+        deployment: [_rounded(rows[i][1]) if i < len(rows) else None for i in range(rounds)]
+        for deployment, rows in shown
+    }
+    return series_panel(
+        title=title,
+        help="Per deployment audited more than once, the lowest impact ratio of each final "
+        "audit in date order; below 0.80 fails the four-fifths rule. "
+        f"The {TREND_DEPLOYMENTS} most recently audited deployments are shown.",
+        x_title="Audit",
+        x_labels=[f"Audit {i + 1}" for i in range(rounds)],
+        series=series,
+        kind="lines",
+        threshold=(0.8, "0.80 four-fifths"),
+    )

@@ -31,6 +31,11 @@ from governance.core.canonical import sha256_hex
 from governance.core.read_ahead import read_ahead
 
 PDF_VARIANT = "pdf/a-3b"
+# Tagged alongside PDF/A-3b: a structure tree in reading order (headings, paragraphs, lists,
+# tables with header cells), MarkInfo Marked, the document language, and each chart a Figure
+# whose alternative text is its `alt`. WeasyPrint tags only when asked (the 3b variant does
+# not imply it; 3a would, but also demands things WeasyPrint cannot promise for every page).
+PDF_TAGS = True
 PRECOMPRESS = 256 * 1024  # attachments larger than this are compressed ahead (bytes)
 ATTACHMENT_DESCRIPTIONS = {
     EVIDENCE_NAME: "The evidence snapshot this document was rendered from (canonical JSON)",
@@ -77,6 +82,16 @@ def render_html(evidence: Mapping[str, Any], evidence_sha256: str) -> tuple[str,
         },
     )
     return html, images
+
+
+def layout_document(
+    evidence: Mapping[str, Any], evidence_sha256: str
+) -> tuple[Any, ReportURLFetcher]:
+    """The report laid out in pages (WeasyPrint's document), and the fetcher that served it."""
+    html, images = render_html(evidence, evidence_sha256)
+    fetcher = ReportURLFetcher(images)
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render()
+    return document, fetcher
 
 
 @dataclass(frozen=True)
@@ -182,9 +197,7 @@ def render_pdf(
         prepared = {
             name: _prepare(source) for name, source in sources.items() if name not in pending
         }
-        html, images = render_html(evidence, evidence_sha256)
-        fetcher = ReportURLFetcher(images)
-        document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render()
+        document, fetcher = layout_document(evidence, evidence_sha256)
         prepared.update({name: future.result() for name, future in pending.items()})
     # WeasyPrint writes attachment dates with a literal Z, so it gets naive UTC.
     stamp = snapshot_moment(evidence).replace(tzinfo=None, microsecond=0)
@@ -203,6 +216,7 @@ def render_pdf(
     ]
     pdf = document.write_pdf(
         pdf_variant=PDF_VARIANT,
+        pdf_tags=PDF_TAGS,
         attachments=embedded,
         pdf_identifier=evidence_sha256[:32].encode(),
         finisher=_use_precompressed(prepared),

@@ -24,6 +24,8 @@ from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from django.conf import settings
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.metadata import model
+from pyhanko.pdf_utils.metadata.xmp_xml import MetadataStream
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigSeedSubFilter
@@ -132,8 +134,35 @@ def sign_pdf(pdf: bytes, *, reason: str, material: SigningMaterial | None = None
     return _outside_event_loop(lambda: _sign_pdf(pdf, reason, material or signing_material()))
 
 
+class _AgreeingWriter(IncrementalPdfFileWriter):
+    """pyHanko appends itself to the Info dictionary's Producer ("WeasyPrint 70.0; pyHanko
+    0.38.0") but writes only itself into the XMP metadata, so the two disagree, which PDF/A
+    forbids. This writer sets the XMP producer to the Info one in the same update, so the
+    signature covers metadata that agrees."""
+
+    def _update_meta(self) -> None:
+        super()._update_meta()
+        info = self._info.get_object() if self._info is not None else None
+        # Indexing dereferences (`.get` would return the indirect reference).
+        stream = self.root.get_and_apply("/Metadata", lambda found: found, default=None)
+        if info is None or "/Producer" not in info or not isinstance(stream, MetadataStream):
+            return
+        producer = model.XmpValue(str(info["/Producer"]))
+        stream._xmp = [
+            model.XmpStructure(
+                {**dict(part), model.PDF_PRODUCER: producer}
+                if any(key == model.PDF_PRODUCER for key, _ in part)
+                else dict(part)
+            )
+            for part in stream.xmp
+        ]
+        stream._reserialise()
+        stream._encoded_data = None
+        self.update_container(stream)
+
+
 def _sign_pdf(pdf: bytes, reason: str, material: SigningMaterial) -> bytes:
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    writer = _AgreeingWriter(io.BytesIO(pdf))
     metadata = PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD,
         md_algorithm="sha256",

@@ -8,4 +8,4 @@ class DashboardConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the gate verdict and the checklist on the deployment page's overview tab.
-        from governance.dashboard import deployment_panels  # noqa: F401
+        from governance.dashboard import deployment_panels, trend_panels  # noqa: F401

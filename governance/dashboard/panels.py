@@ -38,6 +38,15 @@ class PanelNumber:
 
 
 @dataclass(frozen=True)
+class DataTable:
+    """The numbers behind a chart, as a table for screen readers and copying."""
+
+    caption: str
+    columns: list[str]
+    rows: list[list[str]]
+
+
+@dataclass(frozen=True)
 class OverviewPanel:
     title: str
     numbers: list[PanelNumber]
@@ -47,6 +56,9 @@ class OverviewPanel:
     empty: str = "Nothing to show."
     # Where to go on from the empty state: (label, url); without one, the first figure's list.
     empty_action: tuple[str, str] | None = None
+    # Server-side SVG (escaped by the chart helper) and the table of its values.
+    chart: str = ""
+    table: DataTable | None = None
 
 
 PanelSource = Callable[[Any], "OverviewPanel | None"]

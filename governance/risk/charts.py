@@ -12,6 +12,8 @@ from html import escape
 
 from django.utils.safestring import mark_safe
 
+from governance.core.charts import text_width
+
 CELL = 56
 LEFT, TOP, RIGHT, BOTTOM = 76, 40, 12, 96
 SCALE = range(1, 6)
@@ -141,7 +143,7 @@ def _legend(y: int) -> list[str]:
             f'stroke-width="0.5"/><text x="{x + 16}" y="{y + 10}" font-size="10" '
             f'fill="#1b1f24">{escape(name)}</text>'
         )
-        x += 16 + 7 * len(name)
-        if x > LEFT + 4 * CELL:
+        x += 16 + round(text_width(name, 10)) + 12
+        if x > LEFT + 3 * CELL:  # the next entry might not fit before the right edge
             x, y = LEFT, y + 18
     return parts

@@ -140,7 +140,8 @@ def test_overview_query_count_does_not_grow_with_the_portfolio(
 ) -> None:
     client.force_login(user_with_roles(Role.AUDITOR))
     _pending(dt.timedelta(days=2))
-    with django_assert_max_num_queries(25) as small:
+    # The overview's five trend panels read nine queries of their own.
+    with django_assert_max_num_queries(35) as small:
         client.get(reverse("dashboard:overview"))
     for hours in (1, 50, 200):
         _pending(dt.timedelta(hours=hours))
