@@ -83,9 +83,15 @@ def _high_risk_words(facts: DeploymentFacts) -> str:
     return "high-risk under Annex III"
 
 
-def describe_fact(name: str, facts: DeploymentFacts) -> str:
-    """The deployment's value of one fact, as a phrase that reads after "because:"."""
+def describe_fact(name: str, facts: DeploymentFacts, only: frozenset[str] | None = None) -> str:
+    """The deployment's value of one fact, as a phrase that reads after "because:".
+
+    `only` narrows a set fact to the values a rule relied on: Art 50(1) holds because the
+    system interacts with people, whatever else it does.
+    """
     value = getattr(facts, name)
+    if only is not None and FACTS[name].kind == SET:
+        value = frozenset(value) & only
     if name == "eu_class":
         return {
             EUClass.PROHIBITED: "classified as a prohibited practice (Art 5)",
@@ -153,10 +159,20 @@ def _leaf_holds(rule: Mapping[str, Any], facts: DeploymentFacts) -> bool:
     raise ValueError(f"rule {dict(rule)!r} has no operator")
 
 
-def evaluate(rule: Mapping[str, Any] | None, facts: DeploymentFacts) -> tuple[bool, list[str]]:
-    """Whether the rule holds, and the facts that made it so (or that stopped it), by name.
+Reason = tuple[str, frozenset[str] | None]
 
-    When the rule holds the names are the facts it relied on; when it fails, the facts that
+
+def _leaf_reason(rule: Mapping[str, Any], facts: DeploymentFacts, holds: bool) -> Reason:
+    # A set fact that matched `any_of` is explained by the values that matched.
+    if holds and "any_of" in rule:
+        return rule["fact"], frozenset(getattr(facts, rule["fact"])) & frozenset(rule["any_of"])
+    return rule["fact"], None
+
+
+def evaluate(rule: Mapping[str, Any] | None, facts: DeploymentFacts) -> tuple[bool, list[Reason]]:
+    """Whether the rule holds, and the facts that made it so (or that stopped it).
+
+    When the rule holds the reasons are the facts it relied on; when it fails, the facts that
     failed it, so the reason shows exactly what would have to be different.
     """
     if rule is None:
@@ -174,15 +190,23 @@ def evaluate(rule: Mapping[str, Any] | None, facts: DeploymentFacts) -> tuple[bo
     if "not" in rule:
         ok, names = evaluate(rule["not"], facts)
         return not ok, names
-    return _leaf_holds(rule, facts), [rule["fact"]]
+    holds = _leaf_holds(rule, facts)
+    return holds, [_leaf_reason(rule, facts, holds)]
 
 
-def _phrases(names: Sequence[str], facts: DeploymentFacts) -> list[str]:
-    unique = list(dict.fromkeys(names))
+def _phrases(reasons: Sequence[Reason], facts: DeploymentFacts) -> list[str]:
+    merged: dict[str, frozenset[str] | None] = {}
+    for name, only in reasons:
+        if name in merged:
+            earlier = merged[name]
+            merged[name] = None if earlier is None or only is None else earlier | only
+        else:
+            merged[name] = only
     # "high-risk under Annex III 5(b)" already says the basis and the point.
-    if "eu_class" in unique and facts.eu_class == EUClass.HIGH:
-        unique = [n for n in unique if n not in ("high_risk_basis", "annex_iii_point")]
-    return [describe_fact(name, facts) for name in unique]
+    if "eu_class" in merged and facts.eu_class == EUClass.HIGH:
+        merged.pop("high_risk_basis", None)
+        merged.pop("annex_iii_point", None)
+    return [describe_fact(name, facts, only) for name, only in merged.items()]
 
 
 def effective_date(

@@ -165,18 +165,20 @@ def test_ll144_applies_to_cv_screening_used_for_new_york_city_hiring() -> None:
 
 def test_a_customer_support_chatbot_owes_art_50_1_and_no_high_risk_duty() -> None:
     deployment = _deployment(
-        {"sourcing": "in_house"}, {"eu_transparency": ["interacts_with_people"]}
+        {"sourcing": "in_house"},
+        {"eu_transparency": ["interacts_with_people", "synthetic_content"]},
     )
     facts = _facts(deployment)
-    assert facts.eu_class == "limited" and facts.transparency == {"interacts_with_people"}
+    assert facts.eu_class == "limited"
+    assert facts.transparency == {"interacts_with_people", "synthetic_content"}
 
     decisions = _decisions(facts)
     eu = _applying(decisions, "eu-ai-act")
 
-    assert eu == {"art-4", "art-50-1"}
+    assert eu == {"art-4", "art-50-1", "art-50-2"}
     assert decisions["eu-ai-act:art-50-1"].why == (
-        "Applies because: your organisation is the provider and the deployer; the system "
-        "interacts with people; in force since 2 Aug 2026."
+        "Applies because: your organisation is the provider; the system interacts with "
+        "people; in force since 2 Aug 2026."
     )
 
 
@@ -220,8 +222,8 @@ def test_provider_duties_appear_after_an_art_25_shift() -> None:
     assert set(HIGH_RISK_DUTIES_OF_PROVIDERS) <= after
     assert set(DEPLOYER_DUTIES) <= after  # still the one using it
     assert decisions["eu-ai-act:art-9"].why == (
-        "Applies because: high-risk under Annex III 4(a); your organisation is the provider "
-        "and the deployer; in force since 2 Aug 2026."
+        "Applies because: high-risk under Annex III 4(a); your organisation is the provider; "
+        "in force since 2 Aug 2026."
     )
 
 
@@ -251,7 +253,7 @@ def test_annex_i_products_duties_apply_a_year_later_than_annex_iii_ones() -> Non
         in_force=False,
         why=(
             "Applies from 2 Aug 2027 (not yet in force): high-risk under Annex I (Art 6(1)); "
-            "your organisation is the provider and the deployer."
+            "your organisation is the provider."
         ),
     )
     assert decisions["eu-ai-act:art-4"].in_force
