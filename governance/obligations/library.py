@@ -574,7 +574,7 @@ def _check_batch(
             errors.append(
                 (
                     item.name,
-                    _key_line_of_version(item),
+                    _key_line_of(item, "version"),
                     f"{item.slug} version {item.version} is already loaded with different "
                     f"content (sha256 {loaded.content_sha256[:12]}…); a changed file needs a "
                     "new version",
@@ -585,10 +585,10 @@ def _check_batch(
     return new, unchanged
 
 
-def _key_line_of_version(item: ParsedFramework) -> int:
+def _key_line_of(item: ParsedFramework, key: str) -> int:
     checker = _Checker(item.name)
     data = _load_yaml(item.content, checker)
-    return _key_line(data, "version") if isinstance(data, dict) else 1
+    return _key_line(data, key) if isinstance(data, dict) else 1
 
 
 def _known_identifiers(parsed: Sequence[ParsedFramework], apps: Any) -> dict[str, set[str]]:
@@ -625,8 +625,33 @@ def _check_crosswalk(parsed: Sequence[ParsedFramework], apps: Any) -> None:
                         f"crosswalk reference {ref!r}: {slug} has no requirement {target!r}",
                     )
                 )
+    errors.extend(_dropped_counterparts(parsed, known, apps))
     if errors:
         raise FrameworkFileError(errors)
+
+
+def _dropped_counterparts(
+    parsed: Sequence[ParsedFramework], known: Mapping[str, set[str]], apps: Any
+) -> list[tuple[str, int, str]]:
+    """A new version may not drop a requirement that another current framework names."""
+    framework_model = apps.get_model("obligations", "Framework")
+    batch = {item.slug: item for item in parsed}
+    errors = []
+    for other in framework_model.objects.filter(is_current=True).exclude(slug__in=list(batch)):
+        for req in other.document.get("requirements", []):
+            for ref in req.get("counterparts", []):
+                slug, _, target = ref.partition(":")
+                if slug in batch and target not in known[slug]:
+                    item = batch[slug]
+                    errors.append(
+                        (
+                            item.name,
+                            _key_line_of(item, "requirements"),
+                            f"{other.slug} version {other.version} names {ref!r} as a "
+                            f"counterpart of its {req['id']!r}, which this file no longer has",
+                        )
+                    )
+    return errors
 
 
 def _create(item: ParsedFramework, apps: Any, actor: Any) -> Any:

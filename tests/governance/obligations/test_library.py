@@ -264,3 +264,20 @@ def test_the_command_exits_non_zero_naming_the_line(tmp_path: Path) -> None:
 
     assert result.returncode != 0
     assert "line 13: duplicate identifier 'r-1'" in result.stderr
+
+
+def test_a_new_version_may_not_drop_a_requirement_another_framework_names(
+    tmp_path: Path,
+) -> None:
+    original = (SHIPPED_DIR / "nist-ai-rmf.yaml").read_text(encoding="utf-8")
+    start = original.index("  - id: MAP-5.1\n")
+    end = original.index("  - id: MAP-5.2\n")
+    dropped = original[:start] + original[end:]
+    dropped = dropped.replace('version: "1.0"', 'version: "1.0-trimmed"')
+    line = 1 + dropped.splitlines().index("requirements:")
+
+    message = _refusal(tmp_path, dropped)
+
+    assert f"line {line}: eu-ai-act version 2024-1689.1 names 'nist-ai-rmf:MAP-5.1'" in message
+    assert "which this file no longer has" in message
+    assert Framework.objects.get(slug="nist-ai-rmf", is_current=True).version == "1.0"
