@@ -138,3 +138,17 @@ def test_the_system_page_shows_the_point_and_the_use_facts(as_requester) -> None
 
     assert b"4(a) Recruitment and selection" in page.content
     assert b"Hiring or promotion in New York City</dt><dd>yes" in page.content
+
+
+def test_systems_can_be_listed_by_point_and_by_new_york_city_hiring_use(api, requester) -> None:  # type: ignore[no-untyped-def]
+    _system(annex_iii_point="4a", nyc_employment_decisions=True)
+    services.ai_system_create(
+        actor=UserFactory(), name="Lender", purpose="Score loans", annex_iii_point="5b"
+    )
+    client = api(requester)
+
+    by_point = client.get("/api/v1/systems/", {"annex_iii_point": "5b"}).json()
+    by_nyc = client.get("/api/v1/systems/", {"nyc_employment_decisions": "true"}).json()
+
+    assert [s["name"] for s in by_point["results"]] == ["Lender"]
+    assert [s["name"] for s in by_nyc["results"]] == ["Scorer"]
