@@ -4,17 +4,33 @@ from typing import Any
 
 import django_filters
 
-from governance.inventory.choices import AnnexIIIArea, DeploymentStatus, Hosting, RolloutPattern
+from governance.inventory.choices import (
+    AnnexIIIArea,
+    AnnexIIIPoint,
+    DeploymentStatus,
+    Hosting,
+    RolloutPattern,
+)
 from governance.inventory.models import AISystem, Dataset, Deployment, ModelVersion
 
 
 class AISystemFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name")
     annex_iii_area = django_filters.ChoiceFilter(choices=AnnexIIIArea.choices)
+    annex_iii_point = django_filters.ChoiceFilter(choices=AnnexIIIPoint.choices)
 
     class Meta:
         model = AISystem
-        fields = ("q", "annex_iii_area", "sourcing", "business_unit", "profiles_natural_persons")
+        fields = (
+            "q",
+            "annex_iii_area",
+            "annex_iii_point",
+            "sourcing",
+            "business_unit",
+            "profiles_natural_persons",
+            "public_service",
+            "nyc_employment_decisions",
+        )
 
 
 class DatasetFilter(django_filters.FilterSet):

@@ -148,7 +148,8 @@ DEFAULTS: list[tuple[str, str, str, str, str, str]] = [
     ),
     ("CV screening assistant", "data_protection", "accountable", "Data Protection Office", "", ""),
     ("CV screening assistant", "human_oversight", "responsible", "Maya Patel", "", ""),
-    ("Customer support chatbot", "model_performance", "accountable", "Tom Becker", "", ""),
+    # The chatbot is our system built on an open-weights model: we are its provider (Art 50(1)).
+    ("Customer support chatbot", "model_performance", "accountable", "Tom Becker", "provider", ""),
     (
         "Customer support chatbot",
         "model_performance",
