@@ -89,7 +89,7 @@ class ReportRequestSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text="For deployment_dossier: the deployment to document",
+        help_text="For deployment_dossier and conformity_self_assessment: the deployment",
     )
     bias_audit = serializers.UUIDField(
         required=False,

@@ -1,4 +1,5 @@
-"""A demo dossier, so the reports page shows a newcomer what a report is.
+"""A demo dossier and conformity self-assessment, so the reports page shows a newcomer what a
+report is.
 
 Requested through the report service like any other: it waits, queued, until a worker
 (`make run` starts one) renders and signs it. Asked for once: a rerun finds it and adds none.
@@ -19,8 +20,7 @@ def seed(users: dict[str, Any]) -> None:
     deployment = Deployment.objects.filter(environment=ENVIRONMENT).first()
     if deployment is None:
         return
-    if Report.objects.filter(kind=ReportKind.DEPLOYMENT_DOSSIER, deployment=deployment).exists():
-        return
-    report_request(
-        actor=users["compliance"], kind=ReportKind.DEPLOYMENT_DOSSIER, deployment=deployment
-    )
+    for kind in (ReportKind.DEPLOYMENT_DOSSIER, ReportKind.CONFORMITY_SELF_ASSESSMENT):
+        if Report.objects.filter(kind=kind, deployment=deployment).exists():
+            continue
+        report_request(actor=users["compliance"], kind=kind, deployment=deployment)

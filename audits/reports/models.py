@@ -23,6 +23,7 @@ class ReportKind(models.TextChoices):
     BIAS_AUDIT = "bias_audit", "Bias audit summary"
     PORTFOLIO = "portfolio", "Portfolio report"
     SERIOUS_INCIDENT = "serious_incident", "Serious-incident report (EU AI Act Art 73)"
+    CONFORMITY_SELF_ASSESSMENT = "conformity_self_assessment", "Conformity self-assessment"
 
 
 class JobStatus(models.TextChoices):
@@ -203,6 +204,11 @@ class Report(EvidenceJob):
                 condition=~models.Q(kind=ReportKind.DEPLOYMENT_DOSSIER)
                 | models.Q(deployment__isnull=False),
                 name="report_dossier_has_deployment",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind=ReportKind.CONFORMITY_SELF_ASSESSMENT)
+                | models.Q(deployment__isnull=False),
+                name="report_self_assessment_has_deployment",
             ),
             models.CheckConstraint(
                 condition=~models.Q(kind=ReportKind.SERIOUS_INCIDENT)

@@ -21,8 +21,19 @@ from governance.core.errors import InvalidInput, PermissionRefused
 from governance.core.parsers import JSONField
 from governance.inventory.selectors import deployments_for
 from governance.risk import selectors, services
-from governance.risk.filters import AssessmentFilter, MethodologyFilter, RiskFilter
-from governance.risk.models import Methodology, Risk, RiskAcceptance, RiskAssessment
+from governance.risk.filters import (
+    AssessmentFilter,
+    MethodologyFilter,
+    RiskFilter,
+    StatutoryFilter,
+)
+from governance.risk.models import (
+    Methodology,
+    Risk,
+    RiskAcceptance,
+    RiskAssessment,
+    StatutoryAssessment,
+)
 from governance.risk.services.register import RISK_FIELDS
 
 # --- Methodologies ----------------------------------------------------------------------
@@ -40,10 +51,15 @@ class QuestionSerializer(serializers.Serializer):
     section = serializers.CharField()
     text = serializers.CharField()
     help = serializers.CharField()
-    type = serializers.ChoiceField(choices=["single", "multi"])
+    type = serializers.ChoiceField(
+        choices=["single", "multi", "text"], help_text="text: a written answer, no options"
+    )
     scores = serializers.ChoiceField(choices=["risk", "mitigation"], allow_null=True)
     required = serializers.BooleanField()  # type: ignore[assignment]  # a field, not Field.required
     prefill = serializers.CharField(help_text="Inventory fact the answer starts from, if any")
+    reference = serializers.CharField(
+        default="", help_text="The provision the question follows, e.g. Art 27(1)(a)"
+    )
     options = OptionSerializer(many=True)
 
 
@@ -499,6 +515,89 @@ class RiskViewSet(
         return self._respond(risk)
 
 
+# --- Assessments the law names (FRIA, DPIA) ---------------------------------------------
+
+
+class StatutoryAssessmentSerializer(serializers.ModelSerializer):
+    methodology = MethodologyRefSerializer()
+    answers = serializers.JSONField(
+        help_text="question id → option id, a list of option ids (multi) or text"
+    )
+    created_by = serializers.CharField(source="created_by.username")
+    submitted_by = serializers.CharField(source="submitted_by.username", allow_null=True)
+    signed_by = serializers.CharField(source="signed_by.username", allow_null=True)
+    superseded_by = serializers.SerializerMethodField()
+    is_current = serializers.SerializerMethodField(
+        help_text="Signed and not superseded: what counts as evidence of the duty"
+    )
+    changed_since_signed = serializers.BooleanField(
+        help_text="The deployment changed materially after the signature"
+    )
+
+    class Meta:
+        model = StatutoryAssessment
+        fields = (
+            "id",
+            "deployment",
+            "kind",
+            "version",
+            "status",
+            "methodology",
+            "answers",
+            "answers_sha256",
+            "created_by",
+            "created_at",
+            "submitted_by",
+            "submitted_at",
+            "signed_by",
+            "signer_name",
+            "signed_at",
+            "signature_meaning",
+            "supersedes",
+            "superseded_by",
+            "is_current",
+            "changed_since_signed",
+        )
+        read_only_fields = fields
+
+    def _successor(self, obj: StatutoryAssessment) -> StatutoryAssessment | None:
+        try:
+            return obj.superseded_by
+        except StatutoryAssessment.DoesNotExist:
+            return None
+
+    @extend_schema_field(OpenApiTypes.UUID)
+    def get_superseded_by(self, obj: StatutoryAssessment) -> str | None:
+        successor = self._successor(obj)
+        return str(successor.pk) if successor is not None else None
+
+    def get_is_current(self, obj: StatutoryAssessment) -> bool:
+        return obj.is_signed and self._successor(obj) is None
+
+
+@extend_schema(parameters=[DEPLOYMENT_PARAMETER])
+class StatutoryAssessmentViewSet(
+    _DeploymentScoped,
+    UUIDLookup,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """A deployment's EU AI Act Art 27 fundamental-rights impact assessments and GDPR Art 35
+    data protection impact assessments, every version. Read only: they are filled in, submitted
+    and signed (with the signer's password) on the deployment's pages."""
+
+    serializer_class = StatutoryAssessmentSerializer
+    filterset_class = StatutoryFilter
+    ordering_fields = ("created_at", "version", "signed_at")
+    ordering = ("kind", "-version")
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no deployment
+            return StatutoryAssessment.objects.none()
+        return selectors.statutory_for(self.request.user).filter(deployment=self.deployment)
+
+
 router = SimpleRouter()
 router.register("risk-methodologies", MethodologyViewSet, basename="risk-methodology")
 router.register(
@@ -508,6 +607,11 @@ router.register(
 )
 router.register(
     rf"deployments/(?P<deployment_pk>{UUID_PATTERN})/risks", RiskViewSet, basename="risk"
+)
+router.register(
+    rf"deployments/(?P<deployment_pk>{UUID_PATTERN})/statutory-assessments",
+    StatutoryAssessmentViewSet,
+    basename="statutory-assessment",
 )
 
 urlpatterns = router.urls

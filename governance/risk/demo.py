@@ -9,15 +9,28 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.test import RequestFactory
 from django.utils import timezone
 
+from governance.accounts.demo import DEMO_PASSWORD
 from governance.inventory.models import Deployment
-from governance.risk.models import AssessmentStatus, Methodology, Risk, RiskAssessment
+from governance.risk.models import (
+    AssessmentStatus,
+    Methodology,
+    Risk,
+    RiskAssessment,
+    StatutoryAssessment,
+)
 from governance.risk.services import (
     methodologies_load,
     risk_accept,
     risk_assessment_create,
     risk_create,
+)
+from governance.risk.services.statutory import (
+    statutory_assessment_sign,
+    statutory_assessment_start,
+    statutory_assessment_submit,
 )
 from governance.risk.shipped import SHIPPED_DIR, shipped_files
 
@@ -278,3 +291,83 @@ def seed(users: dict[str, Any]) -> None:
         if acceptance is not None:
             accepter, rationale = acceptance
             risk_accept(risk=risk, actor=users[accepter], rationale=rationale)
+    _seed_statutory(users)
+
+
+# The bank's credit scorer owes an Art 27 FRIA (Annex III 5(b)) and a GDPR Art 35 DPIA: the
+# live deployment has both signed; the CV screening assistant has a DPIA awaiting sign-off.
+FRIA_CREDIT: dict[str, Any] = {
+    "processes": "Scores applications for consumer loans up to EUR 50,000; an underwriter "
+    "decides every application, using the score and its reasons.",
+    "period": "From go-live for three years, reviewed every year and after each retraining.",
+    "frequency": "daily",
+    "affected_categories": ["applicants", "vulnerable"],
+    "affected_groups": "About 40,000 applicants a year in the EU, among them people in "
+    "financial hardship and people with thin credit files.",
+    "rights_at_risk": ["non_discrimination", "privacy", "consumer"],
+    "specific_risks": "Lower scores for applicants with thin files or irregular income; "
+    "proxies for nationality in address history.",
+    "oversight": "Trained underwriters review every decline and may override the score; "
+    "the credit risk committee reviews overrides monthly.",
+    "measures": "Suspend automated scoring and fall back to manual underwriting; re-run the "
+    "bias audit; contact the applicants affected.",
+    "governance": "The credit risk committee decides; the DPO, the compliance officer and "
+    "the provider are informed within two working days.",
+    "complaints": "Applicants can ask for a human review and an explanation through the "
+    "complaints desk; answers within 15 working days.",
+    "authority_notified": "yes",
+}
+DPIA_CREDIT: dict[str, Any] = {
+    "processing": "Credit scoring of applicants for consumer loans, on bureau data and the "
+    "application form, to decide on and price credit.",
+    "data_categories": ["identity", "financial", "employment"],
+    "lawful_basis": "contract",
+    "necessity": "Only the bureau and application fields the model uses; kept six years as "
+    "banking law requires; a manual process was considered and kept as fallback.",
+    "risks": "Wrongful refusal of credit; discrimination through proxies; disclosure of "
+    "financial data.",
+    "automated_decisions": "no",
+    "measures": "Encryption at rest and in transit, role-based access, human review of every "
+    "decline, yearly bias audit.",
+    "dpo_advice": "Proceed; review after each retraining.",
+    "residual_high_risk": "no",
+}
+DPIA_CV: dict[str, Any] = {
+    "processing": "Ranks CVs for open positions; recruiters read every CV the tool ranks.",
+    "data_categories": ["identity", "employment"],
+    "lawful_basis": "legitimate_interest",
+    "necessity": "Only CV content; kept six months after the position is filled.",
+    "risks": "Unfair exclusion of candidates; inference of protected characteristics.",
+    "automated_decisions": "no",
+    "measures": "Names and photos removed before ranking; recruiters see every CV.",
+    "residual_high_risk": "no",
+}
+STATUTORY: list[tuple[str, str, str, dict[str, Any], bool]] = [
+    ("Credit risk scorer", "prod-eu", "fria", FRIA_CREDIT, True),
+    ("Credit risk scorer", "prod-eu", "dpia", DPIA_CREDIT, True),
+    ("CV screening assistant", "", "dpia", DPIA_CV, False),
+]
+
+
+def _seed_statutory(users: dict[str, Any]) -> None:
+    deployments = Deployment.objects.select_related("model_version__system")
+    for system, environment, kind, answers, sign in STATUTORY:
+        found = deployments.filter(model_version__system__name=system)
+        if environment:
+            found = found.filter(environment=environment)
+        deployment = found.order_by("created_at").first()
+        if deployment is None or deployment.status == "retired":
+            continue
+        if StatutoryAssessment.objects.filter(deployment=deployment, kind=kind).exists():
+            continue
+        draft = statutory_assessment_start(
+            deployment=deployment, kind=kind, actor=users["requester"], answers=answers
+        )
+        submitted = statutory_assessment_submit(assessment=draft, actor=users["requester"])
+        if sign:
+            statutory_assessment_sign(
+                assessment=submitted,
+                signer=users["compliance"],
+                password=DEMO_PASSWORD,
+                http_request=RequestFactory().post("/"),
+            )

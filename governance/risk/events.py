@@ -18,6 +18,14 @@ def register() -> None:
             "risk_assessment.marked_stale": (
                 "The risk assessment of {target} became out of date after a change"
             ),
+            "statutory_assessment.created": "{actor} started a new version of an assessment "
+            "the law names for {target}",
+            "statutory_assessment.updated": "{actor} edited an assessment of {target}",
+            "statutory_assessment.submitted": "{actor} submitted an assessment of {target} for "
+            "sign-off",
+            "statutory_assessment.reopened": "{actor} sent an assessment of {target} back to draft",
+            "statutory_assessment.signed": "{actor} signed an assessment of {target}",
+            "statutory_assessment.discarded": "{actor} discarded a draft assessment of {target}",
             "risk.created": "{actor} added a risk to the register of {target}",
             "risk.updated": "{actor} edited a risk in the register of {target}",
             "risk.deleted": "{actor} deleted a risk entered in error for {target}",

@@ -12,6 +12,9 @@ from governance.risk.models import (
     RiskAssessment,
     RiskCategory,
     RiskStatus,
+    StatutoryAssessment,
+    StatutoryKind,
+    StatutoryStatus,
     Treatment,
 )
 from governance.risk.tiers import Tier
@@ -58,6 +61,15 @@ class AssessmentFilter(django_filters.FilterSet):
     class Meta:
         model = RiskAssessment
         fields = ("status", "tier")
+
+
+class StatutoryFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=StatutoryKind.choices)
+    status = django_filters.ChoiceFilter(choices=StatutoryStatus.choices)
+
+    class Meta:
+        model = StatutoryAssessment
+        fields = ("kind", "status")
 
 
 class MethodologyFilter(django_filters.FilterSet):

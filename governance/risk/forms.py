@@ -6,8 +6,8 @@ from typing import Any
 from django import forms
 
 from governance.accounts.models import User
-from governance.risk.methodology import Question
-from governance.risk.models import Methodology, Risk
+from governance.risk.methodology import MAX_TEXT_ANSWER, Question
+from governance.risk.models import Methodology, Risk, StatutoryKind
 from governance.risk.scoring import Answer
 from governance.risk.services.register import RISK_FIELDS
 
@@ -53,7 +53,13 @@ class AnswersForm(forms.Form):
             choices = [(o.id, o.label) for o in question.options]
             current = answers.get(question.id)
             field: forms.Field
-            if question.is_multi:
+            if question.is_text:
+                field = forms.CharField(
+                    required=False,
+                    max_length=MAX_TEXT_ANSWER,
+                    widget=forms.Textarea(attrs={"rows": 4}),
+                )
+            elif question.is_multi:
                 field = forms.MultipleChoiceField(
                     choices=choices, required=False, widget=forms.CheckboxSelectMultiple
                 )
@@ -69,7 +75,9 @@ class AnswersForm(forms.Form):
         result: dict[str, Answer | None] = {}
         for question in self.questions:
             value = self.cleaned_data.get(field_name(question))
-            if question.is_multi:
+            if question.is_text:
+                result[question.id] = (value or "").strip() or None
+            elif question.is_multi:
                 # Nothing ticked on an optional question is an answer ("none of these"); on a
                 # required one it is no answer yet.
                 result[question.id] = list(value or []) if value or not question.required else None
@@ -115,3 +123,27 @@ class AcceptForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(max_length=2000, required=False)
+
+
+class StartStatutoryForm(forms.Form):
+    kind = forms.ChoiceField(choices=StatutoryKind.choices)
+
+
+class StatutorySignForm(forms.Form):
+    # The hash of the answers on the page the signer read: what the signature covers.
+    answers_sha256 = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Re-enter your password: it is the second component of your signature",
+    )
+    confirm = forms.BooleanField(
+        label="I have read the statement above and sign it with its meaning"
+    )
+
+
+class StatutoryReopenForm(forms.Form):
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What must change before it can be signed",
+    )

@@ -6,7 +6,11 @@ be shown and re-run years later. Two kinds exist:
 - `impact`: scored questions (risk and mitigation points) and impact levels I-IV, the
   algorithmic impact assessment of regulatory-facts §2;
 - `eu_classification`: questions and ordered rules whose first match gives the EU AI Act
-  class (prohibited, high, limited, minimal) and its rationale, regulatory-facts §3.
+  class (prohibited, high, limited, minimal) and its rationale, regulatory-facts §3;
+- `fria` and `dpia`: unscored questionnaires for the assessments the law names, the EU AI
+  Act Art 27 fundamental-rights impact assessment and the GDPR Art 35 data protection impact
+  assessment. Their questions may also be `text` (a written answer), because what those
+  assessments record (the deployer's processes, the people affected, the measures) is prose.
 
 `parse_methodology` turns file bytes into a normalised, JSON-safe definition (decimals as
 strings) or raises `MethodologyFormatError` listing every problem with the path of the field
@@ -34,8 +38,13 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 KIND_IMPACT = "impact"
 KIND_EU = "eu_classification"
-KINDS = (KIND_IMPACT, KIND_EU)
-SINGLE, MULTI = "single", "multi"
+KIND_FRIA = "fria"
+KIND_DPIA = "dpia"
+QUESTIONNAIRE_KINDS = (KIND_FRIA, KIND_DPIA)
+KINDS = (KIND_IMPACT, KIND_EU, *QUESTIONNAIRE_KINDS)
+SINGLE, MULTI, TEXT = "single", "multi", "text"
+# A written answer is a paragraph or a few, not a document: documents are evidence uploads.
+MAX_TEXT_ANSWER = 10_000
 RISK, MITIGATION = "risk", "mitigation"
 
 TOP_KEYS = {
@@ -51,6 +60,10 @@ TOP_KEYS = {
         "eu_classification",
     },
     KIND_EU: {"slug", "version", "kind", "title", "description", "questions", "rules", "default"},
+    **{
+        kind: {"slug", "version", "kind", "title", "description", "questions"}
+        for kind in QUESTIONNAIRE_KINDS
+    },
 }
 QUESTION_KEYS = {
     "id",
@@ -62,6 +75,7 @@ QUESTION_KEYS = {
     "required",
     "options",
     "prefill",
+    "reference",
 }
 OPTION_KEYS = {"id", "label", "points", "exclusive"}
 MAX_FILE_BYTES = 1_000_000
@@ -202,7 +216,9 @@ def _parse(check: _Checker, data: Mapping[str, Any]) -> dict[str, Any]:
     definition.update(
         mitigation_deduction=None, levels=[], eu_classification=None, rules=[], default=None
     )
-    if kind == KIND_IMPACT:
+    if kind in QUESTIONNAIRE_KINDS:
+        pass  # unscored: no levels, rules or deduction
+    elif kind == KIND_IMPACT:
         definition["mitigation_deduction"] = _parse_deduction(check, data)
         definition["levels"] = _parse_levels(check, data.get("levels"))
         definition["eu_classification"] = _parse_reference(check, data.get("eu_classification"))
@@ -230,17 +246,24 @@ def _parse_questions(check: _Checker, raw: Any, kind: str) -> list[dict[str, Any
             check.fail(f"{path}id", f"duplicate question id {qid!r}")
         seen.add(qid)
         qtype = item.get("type")
-        if qtype not in (SINGLE, MULTI):
-            check.fail(f"{path}type", f"must be single or multi (got {qtype!r})")
+        types = (SINGLE, MULTI, TEXT) if kind in QUESTIONNAIRE_KINDS else (SINGLE, MULTI)
+        if qtype not in types:
+            check.fail(f"{path}type", f"must be {' or '.join(types)} (got {qtype!r})")
         scores = item.get("scores")
         if kind == KIND_IMPACT and scores not in (RISK, MITIGATION):
             check.fail(f"{path}scores", f"must be risk or mitigation (got {scores!r})")
-        if kind == KIND_EU and scores is not None:
-            check.fail(f"{path}scores", "classification questions are not scored")
+        if kind != KIND_IMPACT and scores is not None:
+            check.fail(f"{path}scores", f"questions of a {kind} methodology are not scored")
         required = item.get("required", False)
         if not isinstance(required, bool):
             check.fail(f"{path}required", "must be true or false")
-        options = _parse_options(check, item.get("options"), path, kind, qtype)
+        if qtype == TEXT:
+            # A written answer offers no options to choose from.
+            if "options" in item:
+                check.fail(f"{path}options", "text questions have no options")
+            options: list[dict[str, Any]] = []
+        else:
+            options = _parse_options(check, item.get("options"), path, kind, qtype)
         prefill = item.get("prefill", "")
         if prefill:
             _check_prefill(check, prefill, options, path)
@@ -250,6 +273,7 @@ def _parse_questions(check: _Checker, raw: Any, kind: str) -> list[dict[str, Any
                 "section": check.text(item, "section", path),
                 "text": check.text(item, "text", path),
                 "help": check.text(item, "help", path, required=False),
+                "reference": check.text(item, "reference", path, required=False),
                 "type": qtype,
                 "scores": scores if kind == KIND_IMPACT else None,
                 "required": required is True,
@@ -278,9 +302,9 @@ def _parse_options(
         if oid and oid in seen:
             check.fail(f"{opath}id", f"duplicate option id {oid!r}")
         seen.add(oid)
-        points = item.get("points", 0 if kind == KIND_EU else None)
-        if kind == KIND_EU and "points" in item:
-            check.fail(f"{opath}points", "classification options carry no points")
+        points = item.get("points", None if kind == KIND_IMPACT else 0)
+        if kind != KIND_IMPACT and "points" in item:
+            check.fail(f"{opath}points", f"options of a {kind} methodology carry no points")
         elif isinstance(points, bool) or not isinstance(points, int):
             check.fail(f"{opath}points", f"must be a whole number (got {points!r})")
             points = 0
@@ -527,6 +551,7 @@ class Question:
     required: bool
     prefill: str
     options: tuple[Option, ...]
+    reference: str = ""
 
     @cached_property
     def option_map(self) -> dict[str, Option]:
@@ -537,9 +562,13 @@ class Question:
         return self.type == MULTI
 
     @property
+    def is_text(self) -> bool:
+        return self.type == TEXT
+
+    @property
     def max_points(self) -> int:
         points = [o.points for o in self.options]
-        return sum(points) if self.is_multi else max(points)
+        return sum(points) if self.is_multi else max(points, default=0)
 
 
 @dataclass(frozen=True)
@@ -601,6 +630,7 @@ def build_spec(definition: Mapping[str, Any]) -> Spec:
             scores=q.get("scores"),
             required=q["required"],
             prefill=q.get("prefill", ""),
+            reference=q.get("reference", ""),
             options=tuple(
                 Option(o["id"], o["label"], int(o["points"]), o.get("exclusive", False))
                 for o in q["options"]

@@ -17,7 +17,14 @@ from django.db import models
 from django.db.models import F, Q
 
 from governance.core.models import BaseModel, ImmutableQuerySet, ImmutableRecordError
-from governance.risk.methodology import KIND_EU, KIND_IMPACT, Spec, build_spec
+from governance.risk.methodology import (
+    KIND_DPIA,
+    KIND_EU,
+    KIND_FRIA,
+    KIND_IMPACT,
+    Spec,
+    build_spec,
+)
 from governance.risk.tiers import IMPACT_LEVEL_CHOICES, IMPACT_LEVELS, EUClass, Tier
 
 SHA256_CHECK = r"^[0-9a-f]{64}$"
@@ -26,6 +33,8 @@ SHA256_CHECK = r"^[0-9a-f]{64}$"
 class MethodologyKind(models.TextChoices):
     IMPACT = KIND_IMPACT, "Impact assessment"
     EU_CLASSIFICATION = KIND_EU, "EU AI Act classification"
+    FRIA = KIND_FRIA, "Fundamental-rights impact assessment (EU AI Act Art 27)"
+    DPIA = KIND_DPIA, "Data protection impact assessment (GDPR Art 35)"
 
 
 class Methodology(BaseModel):
@@ -288,6 +297,152 @@ class StaleMark(BaseModel):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise ImmutableRecordError("staleness marks are never deleted")
+
+
+# --- Assessments the law names (FRIA, DPIA) ---------------------------------------------
+
+
+class StatutoryKind(models.TextChoices):
+    FRIA = KIND_FRIA, "Fundamental-rights impact assessment"
+    DPIA = KIND_DPIA, "Data protection impact assessment"
+
+
+class StatutoryStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted for sign-off"
+    SIGNED = "signed", "Signed"
+
+
+# Submitted answers are frozen for the signer; sending them back reopens the draft. A signed
+# version never changes: a new version supersedes it.
+STATUTORY_TRANSITIONS: dict[str, frozenset[str]] = {
+    StatutoryStatus.DRAFT: frozenset({StatutoryStatus.SUBMITTED}),
+    StatutoryStatus.SUBMITTED: frozenset({StatutoryStatus.SIGNED, StatutoryStatus.DRAFT}),
+    StatutoryStatus.SIGNED: frozenset(),
+}
+
+
+class StatutoryAssessment(BaseModel):
+    """One version of a deployment's Art 27 FRIA or GDPR Art 35 DPIA: answers and sign-off.
+
+    Answered on a `fria` or `dpia` methodology (the same engine and files as the risk
+    assessments, unscored). Versions count per deployment and kind; signing a version
+    supersedes the deployment's previous signed one of that kind.
+    """
+
+    deployment = models.ForeignKey(
+        "inventory.Deployment", on_delete=models.PROTECT, related_name="statutory_assessments"
+    )
+    kind = models.CharField(max_length=10, choices=StatutoryKind.choices)
+    methodology = models.ForeignKey(Methodology, on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=10, choices=StatutoryStatus.choices, default=StatutoryStatus.DRAFT
+    )
+    answers = models.JSONField(default=dict, blank=True)
+    answers_sha256 = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the submitted answers, as signed"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signer_name = models.CharField(max_length=200, blank=True)
+    signature_meaning = models.TextField(blank=True)
+    fingerprint = models.CharField(
+        max_length=64, blank=True, help_text="The deployment's fingerprint when signed"
+    )
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta(BaseModel.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=StatutoryKind.values), name="statutory_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=StatutoryStatus.values), name="statutory_status_known"
+            ),
+            models.UniqueConstraint(
+                fields=("deployment", "kind", "version"), name="statutory_version_unique"
+            ),
+            # One version in the making per deployment and kind.
+            models.UniqueConstraint(
+                fields=("deployment", "kind"),
+                condition=~Q(status=StatutoryStatus.SIGNED),
+                name="statutory_one_open_version",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=StatutoryStatus.DRAFT)
+                | (
+                    Q(submitted_at__isnull=False, submitted_by__isnull=False)
+                    & Q(answers_sha256__regex=SHA256_CHECK)
+                ),
+                name="statutory_submission_complete",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    ~Q(status=StatutoryStatus.SIGNED)
+                    & Q(signed_at__isnull=True, signed_by__isnull=True, supersedes__isnull=True)
+                )
+                | (
+                    Q(status=StatutoryStatus.SIGNED, signed_at__isnull=False)
+                    & Q(signed_by__isnull=False, fingerprint__regex=SHA256_CHECK)
+                    & ~Q(signature_meaning="")
+                ),
+                name="statutory_signature_complete",
+            ),
+            models.CheckConstraint(
+                condition=~Q(supersedes=F("id")), name="statutory_not_self_superseding"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=("deployment", "kind", "status"), name="statutory_dep_kind_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} v{self.version}"
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> StatutoryAssessment:
+        instance = super().from_db(db, field_names, values)
+        instance._stored_status = instance.status
+        return instance
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A signed version is evidence: only a new version can record a different assessment.
+        if not self._state.adding and getattr(self, "_stored_status", None) == "signed":
+            raise ImmutableRecordError("a signed assessment cannot be changed")
+        super().save(*args, **kwargs)
+        self._stored_status = self.status
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        if getattr(self, "_stored_status", None) != StatutoryStatus.DRAFT:
+            raise ImmutableRecordError("only a draft assessment can be deleted")
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status == StatutoryStatus.SIGNED
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == StatutoryStatus.DRAFT
+
+    @property
+    def changed_since_signed(self) -> bool:
+        """Signed, and the deployment changed materially since: time to review it."""
+        return self.is_signed and self.deployment.fingerprint != self.fingerprint
 
 
 # --- Risk register ----------------------------------------------------------------------

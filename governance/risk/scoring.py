@@ -23,7 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from governance.core.errors import InvalidInput
-from governance.risk.methodology import MITIGATION, RISK, Question, Spec
+from governance.risk.methodology import MAX_TEXT_ANSWER, MITIGATION, RISK, Question, Spec
 from governance.risk.tiers import EUClass, tier_for
 
 Answer = str | list[str]
@@ -155,6 +155,8 @@ def carry_over(specs: Sequence[Spec], answers: Mapping[str, Any]) -> tuple[Answe
 
 
 def _clean_one(question: Question, value: Any) -> tuple[str, Answer | None]:
+    if question.is_text:
+        return _clean_text(value)
     choices = ", ".join(question.option_map)
     if not question.is_multi:
         if not isinstance(value, str):
@@ -178,6 +180,18 @@ def _clean_one(question: Question, value: Any) -> tuple[str, Answer | None]:
     if question.required and not chosen:
         return "choose at least one option.", None
     return "", [o.id for o in question.options if o.id in chosen]
+
+
+def _clean_text(value: Any) -> tuple[str, Answer | None]:
+    if not isinstance(value, str):
+        return f"expects written text, not {type(value).__name__}.", None
+    text = value.strip()
+    if len(text) > MAX_TEXT_ANSWER:
+        return f"is {len(text)} characters long; at most {MAX_TEXT_ANSWER} are kept.", None
+    if "\x00" in text:
+        return "contains a NUL character.", None
+    # Blank text is no answer, so a required question left empty still needs one.
+    return "", text or None
 
 
 def answered(question: Question, answers: Mapping[str, Answer]) -> bool:

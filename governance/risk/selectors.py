@@ -19,6 +19,7 @@ from governance.risk.models import (
     RiskAssessment,
     RiskStatus,
     StaleMark,
+    StatutoryAssessment,
 )
 from governance.risk.tiers import Tier
 
@@ -229,3 +230,54 @@ def _answer_row(
         "inventory_value": fact,
         "differs": fact is not None and answer is not None and answer != fact,
     }
+
+
+# --- Assessments the law names (FRIA, DPIA) ---------------------------------------------
+
+STATUTORY_RELATED = (
+    "methodology",
+    "deployment__model_version__system",
+    "created_by",
+    "submitted_by",
+    "signed_by",
+    "supersedes",
+    "superseded_by",
+)
+
+
+def statutory_for(user: Any) -> QuerySet[StatutoryAssessment]:
+    if not can(user, Perm.VIEW):
+        return StatutoryAssessment.objects.none()
+    return StatutoryAssessment.objects.select_related(*STATUTORY_RELATED)
+
+
+def deployment_statutory(user: Any, deployment: Any) -> QuerySet[StatutoryAssessment]:
+    """Every version of the deployment's FRIA and DPIA, newest first within each kind."""
+    return statutory_for(user).filter(deployment=deployment).order_by("kind", "-version")
+
+
+def statutory_sections(assessment: StatutoryAssessment) -> list[dict[str, Any]]:
+    """The questions by section with the answer as people read it (option labels, text)."""
+    spec = assessment.methodology.spec
+    sections = []
+    for title in spec.sections:
+        rows = []
+        for question in (q for q in spec.questions if q.section == title):
+            answer = assessment.answers.get(question.id)
+            if question.is_text or answer is None:
+                shown = [answer] if answer else []
+            else:
+                chosen = [answer] if isinstance(answer, str) else list(answer)
+                shown = [question.option_map[c].label for c in chosen if c in question.option_map]
+            rows.append(
+                {
+                    "id": question.id,
+                    "reference": question.reference,
+                    "question": question.text,
+                    "required": question.required,
+                    "text": question.is_text,
+                    "answer": shown,
+                }
+            )
+        sections.append({"title": title, "rows": rows})
+    return sections

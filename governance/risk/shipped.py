@@ -33,7 +33,11 @@ def load_shipped_methodologies(apps: Any = None) -> list[str]:
 
         apps = live_apps
     methodology_model = apps.get_model("risk", "Methodology")
+    # Only the kinds the schema at this point of the migrations knows: a later migration
+    # that adds a kind loads the files of that kind.
+    known = {value for value, _ in methodology_model._meta.get_field("kind").choices}
     parsed = [(name, content, parse_methodology(content)) for name, content in shipped_files()]
+    parsed = [item for item in parsed if item[2]["kind"] in known]
     parsed.sort(key=lambda item: item[2]["kind"] != KIND_EU)
     created = []
     for name, content, definition in parsed:

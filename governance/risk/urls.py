@@ -1,6 +1,6 @@
 from django.urls import path
 
-from governance.risk.views import assessments, pages, register
+from governance.risk.views import assessments, pages, register, statutory
 
 app_name = "risk"
 
@@ -34,6 +34,24 @@ urlpatterns = [
         "risk/assessments/<uuid:pk>/discard/",
         assessments.assessment_discard,
         name="assessment_discard",
+    ),
+    path(
+        "deployments/<uuid:pk>/risk/statutory/",
+        statutory.statutory_list,
+        name="statutory_list",
+    ),
+    path(
+        "deployments/<uuid:pk>/risk/statutory/new/",
+        statutory.statutory_start,
+        name="statutory_start",
+    ),
+    path("risk/statutory/<uuid:pk>/", statutory.statutory_detail, name="statutory_detail"),
+    path("risk/statutory/<uuid:pk>/edit/", statutory.statutory_edit, name="statutory_edit"),
+    path("risk/statutory/<uuid:pk>/submit/", statutory.statutory_submit, name="statutory_submit"),
+    path("risk/statutory/<uuid:pk>/sign/", statutory.statutory_sign, name="statutory_sign"),
+    path("risk/statutory/<uuid:pk>/reopen/", statutory.statutory_reopen, name="statutory_reopen"),
+    path(
+        "risk/statutory/<uuid:pk>/discard/", statutory.statutory_discard, name="statutory_discard"
     ),
     path("risk/register/<uuid:pk>/", register.risk_detail, name="risk_detail"),
     path("risk/register/<uuid:pk>/edit/", register.risk_edit, name="risk_edit"),

@@ -137,3 +137,29 @@ class RiskFactory(factory.django.DjangoModelFactory[Risk]):
     residual_impact = 3
     owner = factory.SubFactory(UserFactory)
     created_by = factory.SubFactory(UserFactory)
+
+
+# Complete answers to the shipped Art 27 FRIA and GDPR Art 35 DPIA questionnaires.
+FRIA_ANSWERS: dict[str, Any] = {
+    "processes": "Scores consumer credit applications; an underwriter decides each one.",
+    "period": "From go-live for at least three years, reviewed yearly.",
+    "frequency": "daily",
+    "affected_categories": ["applicants", "vulnerable"],
+    "affected_groups": "About 40,000 applicants a year in the EU, including people in debt.",
+    "rights_at_risk": ["non_discrimination", "privacy"],
+    "specific_risks": "Lower scores for applicants with thin credit files.",
+    "oversight": "Trained underwriters review every decline and can override the score.",
+    "measures": "Suspend automated scoring and fall back to manual underwriting.",
+    "governance": "The credit risk committee decides; the DPO and the board are informed.",
+    "complaints": "Applicants can ask for a human review through the complaints desk.",
+}
+DPIA_ANSWERS: dict[str, Any] = {
+    "processing": "Credit scoring of applicants for consumer loans.",
+    "data_categories": ["identity", "financial"],
+    "lawful_basis": "contract",
+    "necessity": "Only bureau and application data; kept 6 years as the law requires.",
+    "risks": "Wrongful refusal of credit; re-identification from bureau data.",
+    "automated_decisions": "no",
+    "measures": "Encryption, access control, human review of declines.",
+    "residual_high_risk": "no",
+}

@@ -97,6 +97,7 @@ def _dossier() -> list[Slot]:
         inventory,
         ledger,
         monitoring,
+        obligations,
         risk,
         verification,
     )
@@ -110,6 +111,8 @@ def _dossier() -> list[Slot]:
         findings.SECTION,  # 5: what is wrong, who must act, what was accepted or fixed
         ledger.SECTION,  # 6
         monitoring.SECTION,  # 9: post-market monitoring (Art 72)
+        obligations.STANDARDS_SECTION,  # 7 and 8: standards applied, declaration of conformity
+        obligations.MATRIX_SECTION,  # the duties that apply, their evidence and signatures
         verification.SECTION,
     ]
 
@@ -150,11 +153,23 @@ def _serious_incident() -> list[Slot]:
     return [incident.SECTION, incident.LEDGER_SECTION, verification.SECTION]  # Art 73
 
 
+def _conformity_self_assessment() -> list[Slot]:
+    from audits.reports.sections import obligations, verification
+
+    return [
+        obligations.SELF_ASSESSMENT_SECTION,  # every applicable requirement, by framework
+        obligations.STATUTORY_SECTION,  # the Art 27 FRIA and the GDPR Art 35 DPIA, signed
+        obligations.STANDARDS_SECTION,  # standards applied, the declaration of conformity
+        verification.SECTION,
+    ]
+
+
 _BUILDERS: dict[str, Callable[[], list[Slot]]] = {
     "deployment_dossier": _dossier,
     "bias_audit": _bias_audit,
     "portfolio": _portfolio,
     "serious_incident": _serious_incident,
+    "conformity_self_assessment": _conformity_self_assessment,
 }
 
 

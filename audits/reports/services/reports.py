@@ -53,9 +53,19 @@ class KindSubject:
 # only the chosen kind's field.
 KIND_SUBJECTS: dict[str, KindSubject] = {
     ReportKind.DEPLOYMENT_DOSSIER: KindSubject("deployment", "Choose the deployment to document."),
+    ReportKind.CONFORMITY_SELF_ASSESSMENT: KindSubject(
+        "deployment", "Choose the deployment to assess."
+    ),
     ReportKind.BIAS_AUDIT: KindSubject("bias_audit", "Choose the bias audit to summarise."),
     # The incident names its deployment; the report takes the deployment from it.
     ReportKind.SERIOUS_INCIDENT: KindSubject("incident", "Choose the serious incident to report."),
+}
+
+
+# Kinds about one deployment share its subject key; each keeps its own supersession chain.
+DEPLOYMENT_TITLES: dict[str, str] = {
+    ReportKind.DEPLOYMENT_DOSSIER: "Deployment dossier",
+    ReportKind.CONFORMITY_SELF_ASSESSMENT: "Conformity self-assessment",
 }
 
 
@@ -67,10 +77,10 @@ def _subject(kind: str, named: dict[str, Any]) -> tuple[Deployment | None, str, 
     value = named[wanted.field]
     if not value:
         raise InvalidInput(wanted.missing, fields={wanted.field: "required"})
-    if kind == ReportKind.DEPLOYMENT_DOSSIER:
+    if wanted.field == "deployment":
         version = value.model_version
         title = (
-            f"Deployment dossier: {version.system.name} {version.version_label} "
+            f"{DEPLOYMENT_TITLES[kind]}: {version.system.name} {version.version_label} "
             f"→ {value.environment}"
         )
         return value, f"deployment:{value.pk}", title

@@ -52,7 +52,7 @@ from governance.monitoring.models import Incident
 from governance.notifications.models import Notification
 from governance.notifications.services import notification_create
 from governance.risk.methodology import KIND_IMPACT
-from governance.risk.models import Methodology, Risk, RiskAssessment
+from governance.risk.models import Methodology, Risk, RiskAssessment, StatutoryAssessment
 from governance.risk.services.assessments import risk_assessment_create
 
 # A list paged in no stable order (rows repeat or go missing between pages) counts as an error.
@@ -144,6 +144,14 @@ SAMPLES: dict[str, type[models.Model]] = {
     "risk:assessment_submit": RiskAssessment,
     "risk:assessment_discard": RiskAssessment,
     "risk:risk_detail": Risk,
+    "risk:statutory_list": Deployment,
+    "risk:statutory_start": Deployment,
+    "risk:statutory_detail": StatutoryAssessment,
+    "risk:statutory_edit": StatutoryAssessment,
+    "risk:statutory_submit": StatutoryAssessment,
+    "risk:statutory_sign": StatutoryAssessment,
+    "risk:statutory_reopen": StatutoryAssessment,
+    "risk:statutory_discard": StatutoryAssessment,
     "risk:risk_edit": Risk,
     "risk:risk_accept": Risk,
     "risk:risk_close": Risk,

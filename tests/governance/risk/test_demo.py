@@ -25,7 +25,7 @@ def test_demo_gives_every_demo_deployment_a_fitting_assessment_and_is_idempotent
         Risk.objects.count(),
         LedgerEvent.objects.count(),
     ) == counts
-    assert Methodology.objects.count() == 2
+    assert Methodology.objects.count() == 4  # impact, EU classification, FRIA, DPIA
     classes = {}
     for assessment in RiskAssessment.objects.select_related("deployment__model_version__system"):
         assert assessment.status == "submitted"

@@ -60,7 +60,7 @@ def test_the_shipped_loader_is_idempotent_and_takes_a_models_registry() -> None:
 
     assert load_shipped_methodologies(apps) == []
     Methodology.objects.all()._raw_delete(Methodology.objects.db)  # an emptied database
-    assert load_shipped_methodologies(apps) == ["eu-ai-act v1", "impact v1"]
+    assert load_shipped_methodologies(apps) == ["eu-ai-act v1", "dpia v1", "fria v1", "impact v1"]
     assert load_shipped_methodologies() == []
     assert load_shipped().eu_classification is not None
 
@@ -76,10 +76,10 @@ def test_loading_a_new_methodology_is_ledgered(tmp_path: Path) -> None:
 def test_command_reloading_the_shipped_files_is_a_no_op(capsys: Any) -> None:
     events = LedgerEvent.objects.count()
     call_command("load_methodology", str(METHODOLOGY_DIR))
-    assert capsys.readouterr().out.count("already loaded, unchanged") == 2
+    assert capsys.readouterr().out.count("already loaded, unchanged") == 4
     call_command("load_methodology", str(METHODOLOGY_DIR / "impact-1.yaml"))
     assert "already loaded, unchanged" in capsys.readouterr().out
-    assert Methodology.objects.count() == 2
+    assert Methodology.objects.count() == 4
     assert LedgerEvent.objects.count() == events
 
 
