@@ -66,7 +66,12 @@ PUBLIC_PAGES = {
     "accounts:logout": "logging out asks for no login (Django's logout takes POST only)",
     "reports:verify": "anyone holding one of our documents may check that we issued it",
     "core:favicon": "browsers fetch the site icon before anyone logs in",
+    "accounts:invite_accept": "an invited person chooses their first password before they can",
 }
+
+# Pages whose POST changes something only with a valid signed link in the body, whoever posts
+# (the crawl has none, so its posts change nothing).
+LINK_POSTS = {"accounts:invite_accept": "the invitation link sets the first password"}
 
 # Pages whose POST changes no record; whoever may open them may post to them.
 READ_ONLY_POSTS = {
@@ -178,6 +183,12 @@ SAMPLES: dict[str, type[models.Model]] = {
     "findings:evidence_download": FindingEvidence,
     "findings:deployment_findings": Deployment,
     "notifications:mark_read": Notification,
+    "accounts:user_detail": User,
+    "accounts:user_roles": User,
+    "accounts:user_deactivate": User,
+    "accounts:user_reactivate": User,
+    "accounts:user_invite_resend": User,
+    "findings:change_owner": Finding,
 }
 
 ROLE_USERS = ("requester", "reviewer", "compliance", "legal", "executive", "auditor", "admin")
@@ -234,7 +245,8 @@ class Page:
 
     @property
     def changes_records(self) -> bool:
-        return self.takes_post and self.name not in {**READ_ONLY_POSTS, **OWN_ACCOUNT_POSTS}
+        excluded = {**READ_ONLY_POSTS, **OWN_ACCOUNT_POSTS, **LINK_POSTS}
+        return self.takes_post and self.name not in excluded
 
 
 def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[Page]:
