@@ -17,7 +17,14 @@ from governance.accounts.roles import Role
 
 
 def parse_group_roles(text: str) -> dict[str, frozenset[str]]:
-    """The mapping from `group=role,...`; a malformed entry or unknown role is refused by name."""
+    """The mapping from `group=role,...`, group names case-folded; a malformed entry or an
+    unknown role is refused by name."""
+    return {name.casefold(): roles for name, roles in parse_group_entries(text).items()}
+
+
+def parse_group_entries(text: str) -> dict[str, frozenset[str]]:
+    """The mapping with each group's name as first written (for showing it)."""
+    spelling: dict[str, str] = {}
     mapping: dict[str, set[str]] = {}
     for entry in (part.strip() for part in (text or "").split(",")):
         if not entry:
@@ -32,18 +39,24 @@ def parse_group_roles(text: str) -> dict[str, frozenset[str]]:
                 f"Group-role mapping entry {entry!r} names an unknown role {role!r}; "
                 f"known roles: {', '.join(Role.values)}."
             )
-        mapping.setdefault(group.casefold(), set()).add(role)
+        name = spelling.setdefault(group.casefold(), group)
+        mapping.setdefault(name, set()).add(role)
     return {group: frozenset(roles) for group, roles in mapping.items()}
 
 
 @functools.cache
 def _parsed(text: str) -> dict[str, frozenset[str]]:
-    return parse_group_roles(text)
+    return parse_group_entries(text)
+
+
+def configured_groups() -> Mapping[str, frozenset[str]]:
+    """The configured mapping (setting GROUP_ROLES), names as written."""
+    return _parsed(getattr(settings, "GROUP_ROLES", ""))
 
 
 def group_roles() -> Mapping[str, frozenset[str]]:
     """The configured mapping (setting GROUP_ROLES), group names case-folded."""
-    return _parsed(getattr(settings, "GROUP_ROLES", ""))
+    return {name.casefold(): roles for name, roles in configured_groups().items()}
 
 
 def roles_of_group(name: str) -> frozenset[str] | None:

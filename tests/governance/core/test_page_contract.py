@@ -58,8 +58,9 @@ from governance.risk.services.assessments import risk_assessment_create
 # A list paged in no stable order (rows repeat or go missing between pages) counts as an error.
 pytestmark = pytest.mark.filterwarnings("error::django.core.paginator.UnorderedObjectListWarning")
 
-# The Django admin, and the JSON API with its schema and docs (test_api_contract.py).
-SKIPPED_PREFIXES = ("admin/", "api/")
+# The Django admin, the JSON API with its schema and docs (test_api_contract.py), and the SCIM
+# endpoints for identity providers, which answer in SCIM's own JSON (accounts/test_scim.py).
+SKIPPED_PREFIXES = ("admin/", "api/", "scim/")
 
 PUBLIC_PAGES = {
     "accounts:login": "the login form itself",
