@@ -15,7 +15,10 @@ from governance.accounts.roles import Role
 class UserFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     role = django_filters.ChoiceFilter(
-        choices=[*Role.choices, ("none", "No role")], method="by_role", label="Role"
+        choices=[*Role.choices, ("none", "No role")],
+        method="by_role",
+        label="Role",
+        empty_label="Any",
     )
     active = django_filters.ChoiceFilter(
         choices=[("yes", "Active"), ("no", "Deactivated"), ("invited", "Invited, no password yet")],

@@ -70,7 +70,7 @@ class LoginForm(AuthenticationForm):
 
 # --- User administration ---------------------------------------------------------------------
 
-ROLE_FIELD_HELP = "What each role may do is listed on each person's profile page."
+ROLE_FIELD_HELP = "A person may hold several roles; each grants what its description says."
 
 
 def _roles_field(**kwargs: Any) -> forms.MultipleChoiceField:
@@ -100,6 +100,7 @@ class DeactivateForm(forms.Form):
     successor = forms.ModelChoiceField(
         queryset=User.objects.none(),
         required=False,
+        empty_label="Nobody: flag what they owned as needing a new owner",
         help_text="Optional. Their open findings pass to this person, and the deployments "
         "they were accountable for are offered to them. Without one, both are flagged on the "
         "compliance overview as needing a new owner.",
