@@ -257,6 +257,13 @@ SITE_URL = env_str("SITE_URL", "" if PRODUCTION else _SERVED_AT).rstrip("/")
 if PRODUCTION and (_site_problem := url_problem(SITE_URL)):
     raise ImproperlyConfigured(f"SITE_URL {_site_problem} (DJANGO_ENV=production).")
 
+# --- People -----------------------------------------------------------------------------
+# How long an invitation link works (docs/identity.md).
+INVITE_MAX_AGE_HOURS = env_int("INVITE_MAX_AGE_HOURS", 72, minimum=1)
+# Which roles an identity provider's groups grant, "group=role,group=role" (SCIM
+# provisioning; governance/accounts/group_roles.py parses it and refuses unknown roles).
+GROUP_ROLES = env_str("GROUP_ROLES")
+
 # --- Security ---------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_AGE_SECONDS", 8 * 3600, minimum=300)

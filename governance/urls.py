@@ -42,6 +42,8 @@ urlpatterns = [
     # link uses; the project's URLconf composes them so that core imports no room.
     path("", include((core_patterns, "core"))),
     *[path("", include(f"{module}.urls")) for module, _ in ROOMS],
+    # Identity providers provision people here (docs/identity.md); not part of the JSON API.
+    path("scim/v2/", include("governance.accounts.scim.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),

@@ -34,6 +34,11 @@ class UserAdmin(DjangoUserAdmin):
     readonly_fields = ("is_active", "last_login", "date_joined")
     actions = ("unlock",)
 
+    # People are invited, changed and deactivated on the user pages (and by SCIM), through
+    # the services that ledger each change; the admin only looks and unlocks.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
     @admin.action(description="Unlock sign-in (clear lockouts and slow-downs)")
     def unlock(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:

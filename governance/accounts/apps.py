@@ -11,6 +11,10 @@ class AccountsConfig(AppConfig):
 
         events.register()  # how its ledger events read
 
+        from governance.accounts.group_roles import group_roles
+
+        group_roles()  # a malformed GROUP_ROLES stops the start with the entry at fault
+
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_login_failed
 

@@ -21,6 +21,13 @@ def register() -> None:
         {
             "user.created": "{actor} created the account of {subject}",
             "user.deactivated": "{actor} deactivated the account of {subject}",
+            "user.reactivated": "{actor} reactivated the account of {subject}",
+            "user.invited": "{actor} invited {subject} to the system",
+            "user.invitation_sent": "{actor} sent {subject} a new invitation link",
+            "user.invitation_accepted": "{actor} accepted the invitation and chose a password",
+            "user.provisioned": "{actor} created the account of {subject} from the identity "
+            "provider ({source})",
+            "user.details_changed": "{actor} changed the name or e-mail of {subject}",
             "user.roles_changed": "{actor} changed the roles of {subject}",
             "user.unlocked": "{actor} unlocked the account of {subject}",
             "api_token.created": "{actor} created the API token “{name}”",
@@ -28,5 +35,6 @@ def register() -> None:
             "security.reauthentication_failed": (
                 "{actor} failed to confirm their identity to sign for {target}"
             ),
-        }
+        },
+        emitted_by={"governance.accounts.services": ["user.invited", "user.provisioned"]},
     )

@@ -2,13 +2,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 
 from governance.accounts.lockout import wait_message
+from governance.accounts.models import User
+from governance.accounts.roles import Role
 from governance.accounts.scopes import Scope
 
 
@@ -63,3 +66,70 @@ class LoginForm(AuthenticationForm):
         if wait:
             return forms.ValidationError(wait_message(wait), code="slowed_down")
         return super().get_invalid_login_error()
+
+
+# --- User administration ---------------------------------------------------------------------
+
+ROLE_FIELD_HELP = "A person may hold several roles; each grants what its description says."
+
+
+def _roles_field(**kwargs: Any) -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        choices=Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=ROLE_FIELD_HELP,
+        **kwargs,
+    )
+
+
+class InviteForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    email = forms.EmailField(help_text="The invitation link is sent here.")
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    roles = _roles_field()
+
+
+class RolesForm(forms.Form):
+    roles = _roles_field()
+
+
+class DeactivateForm(forms.Form):
+    reason = forms.CharField(max_length=500, help_text="Recorded in the audit log.")
+    successor = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Nobody: flag what they owned as needing a new owner",
+        help_text="Optional. Their open findings pass to this person, and the deployments "
+        "they were accountable for are offered to them. Without one, both are flagged on the "
+        "compliance overview as needing a new owner.",
+    )
+
+    def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        others = User.objects.filter(is_active=True).order_by("first_name", "last_name")
+        if user is not None:
+            others = others.exclude(pk=user.pk)
+        cast(forms.ModelChoiceField, self.fields["successor"]).queryset = others
+
+
+class ReactivateForm(forms.Form):
+    reason = forms.CharField(max_length=500, required=False)
+
+
+class AcceptInviteForm(forms.Form):
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password_again = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", "The two passwords differ.")
+        return data

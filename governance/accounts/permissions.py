@@ -205,10 +205,14 @@ class HasPerm(BasePermission):
 def mintable_scopes(user: User | AnonymousUser | None) -> frozenset[str]:
     """The scopes this person may give a token: a token never does more than its owner.
 
-    Someone whose roles only read (an auditor) may give only the read scopes.
+    Someone whose roles only read (an auditor) may give only the read scopes; only people
+    who manage accounts may give the SCIM scope, which creates and deactivates people.
     """
-    if not permissions_of(user) - {Perm.VIEW}:
+    held = permissions_of(user)
+    if not held - {Perm.VIEW}:
         return frozenset(READ_ONLY_SCOPES)
+    if Perm.USER_MANAGE not in held:
+        return frozenset(Scope.values) - {Scope.SCIM}
     return frozenset(Scope.values)
 
 

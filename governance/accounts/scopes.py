@@ -28,6 +28,9 @@ class Scope(models.TextChoices):
     WRITE = "write", "Change records, as far as the owner's roles allow"
     GATE_READ = "gate:read", "Ask the deployment gate (nothing else)"
     OBSERVATIONS_WRITE = "observations:write", "Send monitoring observations"
+    # An identity provider's provisioning token: the SCIM endpoints accept nothing else, and
+    # no other endpoint accepts it.
+    SCIM = "scim", "Provision people through SCIM (identity providers)"
 
 
 # Scopes that change nothing: the only ones a person whose roles only read may give a token.

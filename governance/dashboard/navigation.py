@@ -25,6 +25,7 @@ NAVIGATION: list[tuple[str, str, Perm]] = [
     ("Reports", "reports:report_list", Perm.VIEW),
     ("Incidents", "monitoring:incident_list", Perm.VIEW),
     ("Audit log", "ledger:event_list", Perm.VIEW),
+    ("Users", "accounts:user_list", Perm.USER_MANAGE),
 ]
 
 

@@ -18,3 +18,10 @@ class FindingsConfig(AppConfig):
         from governance.findings.gate import open_findings_check
 
         register_gate_check("findings")(open_findings_check)
+
+        from governance.accounts.signals import user_access_reduced
+        from governance.findings.receivers import on_user_access_reduced
+
+        user_access_reduced.connect(
+            on_user_access_reduced, dispatch_uid="findings.hand_over_on_deactivation"
+        )

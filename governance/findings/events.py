@@ -24,6 +24,7 @@ def register() -> None:
             "finding.verified": "{actor} verified the fix of a finding of {target}",
             "finding.closed": "{actor} closed a finding of {target}",
             "finding.reopened": "{actor} reopened a finding of {target}",
+            "finding.owner_changed": "{actor} gave a finding of {target} to a new owner",
             "finding.evidence_added": "{actor} added evidence to a finding of {target}",
             "finding.risk_signed": "{actor} signed the risk acceptance of a finding of {target}",
             "finding.risk_accepted": "The risk of a finding of {target} was accepted",

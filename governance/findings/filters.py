@@ -8,7 +8,7 @@ from django.db.models import Q
 from governance.accounts.models import User
 from governance.findings.choices import FindingState, Severity, SourceKind
 from governance.findings.models import Finding
-from governance.findings.selectors import open_q, overdue_q
+from governance.findings.selectors import needs_owner_q, open_q, overdue_q
 
 
 class FindingFilter(django_filters.FilterSet):
@@ -33,10 +33,26 @@ class FindingFilter(django_filters.FilterSet):
     overdue = django_filters.ChoiceFilter(
         choices=[("yes", "Overdue")], method="only_overdue", label="Due", empty_label="Any"
     )
+    needs_owner = django_filters.ChoiceFilter(
+        choices=[("yes", "Owner deactivated: needs a new owner")],
+        method="only_needing_owner",
+        label="Owner",
+        empty_label="Any",
+    )
 
     class Meta:
         model = Finding
-        fields = ("q", "severity", "state", "source_kind", "owner", "deployment", "open", "overdue")
+        fields = (
+            "q",
+            "severity",
+            "state",
+            "source_kind",
+            "owner",
+            "deployment",
+            "open",
+            "overdue",
+            "needs_owner",
+        )
 
     def search(self, queryset: Any, name: str, value: str) -> Any:
         value = value.strip()
@@ -57,3 +73,6 @@ class FindingFilter(django_filters.FilterSet):
 
     def only_overdue(self, queryset: Any, name: str, value: str) -> Any:
         return queryset.filter(overdue_q()) if value == "yes" else queryset
+
+    def only_needing_owner(self, queryset: Any, name: str, value: str) -> Any:
+        return queryset.filter(needs_owner_q()) if value == "yes" else queryset

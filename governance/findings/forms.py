@@ -55,6 +55,19 @@ class FindingForm(forms.Form):
         return value
 
 
+class OwnerForm(forms.Form):
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.none(), label="New owner", help_text="The person who acts next."
+    )
+    note = forms.CharField(required=False, max_length=500)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Shown beside the step forms, which have a note too: element ids stay unique.
+        kwargs.setdefault("auto_id", "id_owner_%s")
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = possible_owners()
+
+
 class NoteForm(forms.Form):
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -79,6 +79,14 @@ def findings_overview(user: Any) -> OverviewPanel | None:
                 _list_url(state="resolved"),
                 "warn",
             ),
+            # Owners whose accounts were deactivated: someone who manages findings gives each
+            # one a new owner from its page.
+            PanelNumber(
+                "need a new owner",
+                counts["needs_owner"],
+                _list_url(needs_owner="yes"),
+                "bad",
+            ),
         ],
         rows=rows,
         empty="No findings wait for you.",

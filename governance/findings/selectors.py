@@ -61,6 +61,11 @@ def overdue_q(today: dt.date | None = None) -> Q:
     return Q(state__in=ACTIVE_STATES, due_date__lt=today)
 
 
+def needs_owner_q() -> Q:
+    """Still being worked on, but its owner's account was deactivated: someone must take it."""
+    return Q(state__in=ACTIVE_STATES, owner__is_active=False)
+
+
 def open_findings_of(deployment: Any, *, today: dt.date | None = None) -> QuerySet[Finding]:
     """A deployment's open findings, most severe first (for its tab and its report section)."""
     return _by_severity(
@@ -150,6 +155,7 @@ def open_counts(
         low=Count("pk", filter=Q(severity="low")),
         overdue=Count("pk", filter=overdue_q(today)),
         awaiting_verification=Count("pk", filter=Q(state=S.RESOLVED)),
+        needs_owner=Count("pk", filter=needs_owner_q()),
     )
     return {key: int(value or 0) for key, value in figures.items()}
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("findings/<uuid:pk>/evidence/", views.add_evidence, name="add_evidence"),
     path("findings/<uuid:pk>/verify/", views.verify, name="verify"),
     path("findings/<uuid:pk>/close/", views.close, name="close"),
+    path("findings/<uuid:pk>/owner/", views.change_owner, name="change_owner"),
     path("findings/<uuid:pk>/reopen/", views.reopen, name="reopen"),
     path("findings/<uuid:pk>/accept-risk/", views.accept_risk, name="accept_risk"),
     path("findings/evidence/<uuid:pk>/", views.evidence_download, name="evidence_download"),

@@ -17,13 +17,14 @@ from django.views.decorators.http import require_POST
 from governance.accounts.permissions import Perm, can, perm_required
 from governance.core.views import list_page, save_form
 from governance.findings import selectors, services
-from governance.findings.choices import ACCEPTABLE_FROM, FindingState
+from governance.findings.choices import ACCEPTABLE_FROM, ACTIVE_STATES, FindingState
 from governance.findings.filters import FindingFilter
 from governance.findings.forms import (
     AcceptRiskForm,
     EvidenceForm,
     FindingForm,
     NoteForm,
+    OwnerForm,
     ReopenForm,
     ResolveForm,
 )
@@ -139,6 +140,9 @@ def _detail_context(request: HttpRequest, finding: Finding, **forms: Any) -> dic
             if state not in (S.OPEN, S.REOPENED) and (worker or can(user, Perm.FINDING_VERIFY))
             else None
         ),
+        "needs_owner": state in ACTIVE_STATES and not finding.owner.is_active,
+        "owner_form": forms.get("owner_form")
+        or (OwnerForm() if state in ACTIVE_STATES and can(user, Perm.FINDING_MANAGE) else None),
         "accept_form": forms.get("accept_form")
         or (AcceptRiskForm(roles=[r for r in required if r not in signed]) if may_accept else None),
     }
@@ -211,6 +215,13 @@ verify = _step_view(
     Perm.FINDING_VERIFY, "verify_form", NoteForm, services.finding_verify, "Verified."
 )
 close = _step_view(Perm.FINDING_VERIFY, "close_form", NoteForm, services.finding_close, "Closed.")
+change_owner = _step_view(
+    Perm.FINDING_MANAGE,
+    "owner_form",
+    OwnerForm,
+    services.finding_owner_change,
+    "The finding has a new owner.",
+)
 reopen = _step_view(
     Perm.FINDING_WORK, "reopen_form", ReopenForm, services.finding_reopen, "Reopened."
 )

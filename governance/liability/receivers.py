@@ -12,11 +12,14 @@ def on_user_access_reduced(
     actor: Any,
     removed_roles: frozenset[str] = frozenset(),
     deactivated: bool = False,
+    successor: Any = None,
     **kwargs: Any,
 ) -> None:
     # Runs inside the accounts transaction: the orphaning commits or rolls back with it.
-    from governance.liability.services import react_to_access_reduced
+    from governance.liability.services import offer_orphans_to, react_to_access_reduced
 
-    react_to_access_reduced(
+    orphaned = react_to_access_reduced(
         user=user, actor=actor, deactivated=deactivated, removed_roles=removed_roles
     )
+    if orphaned and successor is not None:
+        offer_orphans_to(ownerships=orphaned, successor=successor, actor=actor)

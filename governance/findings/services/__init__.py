@@ -9,11 +9,13 @@ from governance.findings.services.findings import (
     finding_close,
     finding_create,
     finding_evidence_add,
+    finding_owner_change,
     finding_raise_automatic,
     finding_reopen,
     finding_resolve,
     finding_start_remediation,
     finding_verify,
+    findings_hand_over,
 )
 from governance.findings.services.policy import current_policy, finding_policy_create_version
 
@@ -24,6 +26,7 @@ __all__ = [
     "finding_close",
     "finding_create",
     "finding_evidence_add",
+    "finding_owner_change",
     "finding_policy_create_version",
     "finding_raise_automatic",
     "finding_reopen",
@@ -31,4 +34,5 @@ __all__ = [
     "finding_risk_signoff_record",
     "finding_start_remediation",
     "finding_verify",
+    "findings_hand_over",
 ]

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from governance.accounts.permissions import Perm, can, permissions_of
 from governance.core.errors import Conflict, InvalidInput, PermissionRefused, TransitionNotAllowed
-from governance.findings.choices import FindingState, Severity, SourceKind, may_move
+from governance.findings.choices import ACTIVE_STATES, FindingState, Severity, SourceKind, may_move
 from governance.findings.inbox import notify_owner
 from governance.findings.models import Finding
 from governance.findings.policy import due_date_for
@@ -435,6 +435,58 @@ def finding_reopen(*, finding: Finding, actor: Any, reason: str) -> Finding:
                 "Only the owner, a reviewer or a compliance officer can reopen a finding."
             )
         return reopen_locked(locked, actor=actor, reason=reason)
+
+
+def _hand_over(locked: Finding, owner: Any, actor: Any, note: str) -> None:
+    before = locked.owner_id
+    locked.owner = owner
+    locked.save(update_fields=["owner", "updated_at"])
+    ledger_append(
+        actor=actor,
+        action="finding.owner_changed",
+        subject=locked,
+        deployment_id=locked.deployment_id,
+        data={"before": str(before), "after": str(owner.pk), "note": note},
+    )
+    notify_owner(locked)
+
+
+def finding_owner_change(*, finding: Finding, owner: Any, actor: Any, note: str = "") -> Finding:
+    """Give a finding that is still being worked on to another person (who must be able to
+    act on findings); for findings whose owner left, or moved to other work."""
+    if not can(actor, Perm.FINDING_MANAGE):
+        raise PermissionRefused(
+            "Only someone who manages findings can give a finding to another person.",
+            fields={"owner": "not allowed"},
+        )
+    _check_owner(owner)
+    with transaction.atomic():
+        locked = _locked(finding)
+        if locked.state not in ACTIVE_STATES:
+            raise TransitionNotAllowed(
+                f"A finding that is {locked.get_state_display().lower()} needs no owner.",
+                fields={"owner": "finding not active"},
+            )
+        if locked.owner_id == owner.pk:
+            raise Conflict(f"{owner} already owns this finding.", fields={"owner": "same"})
+        _hand_over(locked, owner, actor, note.strip())
+    return locked
+
+
+def findings_hand_over(*, from_user: Any, to_user: Any, actor: Any) -> int:
+    """Give every finding still being worked on by `from_user` to `to_user`, in the caller's
+    transaction (an account's deactivation with a successor). Returns how many moved; none
+    when `to_user` cannot own findings, which then show as needing a new owner."""
+    try:
+        _check_owner(to_user)
+    except InvalidInput:
+        return 0
+    moved = 0
+    rows = Finding.objects.select_for_update().filter(owner=from_user, state__in=ACTIVE_STATES)
+    for locked in rows.select_related("deployment", "policy").order_by("pk"):
+        _hand_over(locked, to_user, actor, "handed over when the owner's account was deactivated")
+        moved += 1
+    return moved
 
 
 def default_owner(deployment: Any, *, preferred: Any = None, fallback: Any = None) -> Any:

@@ -5,6 +5,7 @@ from governance.liability.services.assignments import assignment_create, assignm
 from governance.liability.services.ownership import (
     default_statement,
     offer_check_recipient,
+    offer_orphans_to,
     ownership_offer_accept,
     ownership_offer_create,
     ownership_offer_decline,
@@ -30,6 +31,7 @@ __all__ = [
     "contract_update",
     "default_statement",
     "offer_check_recipient",
+    "offer_orphans_to",
     "ownership_offer_accept",
     "ownership_offer_create",
     "ownership_offer_decline",

@@ -462,6 +462,31 @@ def ownership_orphans_recheck(*, actor: Any = None) -> int:
     return ended
 
 
+def offer_orphans_to(*, ownerships: Iterable[Ownership], successor: User, actor: Any) -> int:
+    """Offer the deployments a deactivated owner left to the successor chosen with the
+    deactivation. Ownership needs the successor's signed acceptance, so the deployments stay
+    orphaned (and on the overview) until they accept; none are offered to a successor who
+    cannot carry accountability. Returns how many offers were made."""
+    if not user_qualifies(successor):
+        return 0
+    made = 0
+    for ownership in ownerships:
+        pending = OwnershipOffer.objects.filter(
+            deployment_id=ownership.deployment_id, to_user=successor, status=OfferStatus.PENDING
+        ).exists()
+        if pending or ownership.deployment.status == DeploymentStatus.RETIRED:
+            continue
+        ownership_offer_create(
+            deployment=ownership.deployment,
+            to_user=successor,
+            reason=f"Handed over from {ownership.user.display_name}, whose account was "
+            "deactivated.",
+            actor=actor,
+        )
+        made += 1
+    return made
+
+
 def react_to_access_reduced(
     *, user: User, actor: Any, deactivated: bool, removed_roles: Iterable[str] = ()
 ) -> list[Ownership]:

@@ -47,9 +47,20 @@ def test_a_revoked_token_or_an_inactive_user_is_refused() -> None:
 
     live = services.api_token_create(user=user, name="live", scopes=["read"])
     assert _client(live).get("/api/v1/me/").status_code == 200
-    services.user_deactivate(user=user, actor=admin, reason="left the company")
+    # An account switched off outside the service (which also revokes its tokens) still
+    # cannot use a token it holds.
+    type(user).objects.filter(pk=user.pk).update(is_active=False)
     response = _client(live).get("/api/v1/me/")
     assert response.status_code == 401 and "inactive" in response.json()["detail"]
+
+
+def test_deactivation_revokes_the_persons_tokens() -> None:
+    admin = user_with_roles(Role.ADMIN)
+    user = user_with_roles(Role.AUDITOR)
+    live = services.api_token_create(user=user, name="live", scopes=["read"])
+    services.user_deactivate(user=user, actor=admin, reason="left the company")
+    response = _client(live).get("/api/v1/me/")
+    assert response.status_code == 401 and "revoked" in response.json()["detail"]
 
 
 def test_a_call_asks_one_query_for_the_token_its_user_and_roles(
