@@ -42,6 +42,8 @@ urlpatterns = [
     # link uses; the project's URLconf composes them so that core imports no room.
     path("", include((core_patterns, "core"))),
     *[path("", include(f"{module}.urls")) for module, _ in ROOMS],
+    # Sign-in through the organisation's OpenID Connect provider (docs/identity.md).
+    path("", include("governance.accounts.sso.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
