@@ -18,3 +18,12 @@ class FindingsConfig(AppConfig):
         from governance.findings.gate import open_findings_check
 
         register_gate_check("findings")(open_findings_check)
+
+        # Risk acceptances by people who confirm at the provider complete on their return.
+        from governance.accounts.sso.reauth import register_signature_completer
+        from governance.findings.views import (
+            PROVIDER_RISK_SIGNOFF,
+            complete_provider_risk_signoff,
+        )
+
+        register_signature_completer(PROVIDER_RISK_SIGNOFF, complete_provider_risk_signoff)

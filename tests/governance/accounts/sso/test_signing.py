@@ -138,3 +138,70 @@ def test_a_password_cannot_stand_in_for_the_provider(oidc: Any, approval: Any) -
             password="anything",
             http_request=RequestFactory().post("/"),
         )
+
+
+def confirm_at_provider(client: Client, oidc: Any, started: Any, username: str) -> Any:
+    assert started.status_code == 302, started.content[:800]
+    assert "prompt=login" in started["Location"]
+    back = oidc.login(started["Location"], username=username, password=PASSWORD)
+    return client.get(back.removeprefix("http://testserver"))
+
+
+def test_a_risk_acceptance_under_the_provider_is_signed_on_return(
+    oidc: Any, client: Client
+) -> None:
+    import datetime as dt
+
+    from governance.findings.choices import FindingState
+    from governance.findings.models import FindingRiskSignoff
+    from tests.factories.findings import raise_finding
+
+    finding = raise_finding(severity="high")
+    sign_in(client, oidc, "carol")
+    detail = reverse("findings:detail", args=[finding.pk])
+    page = client.get(detail).content.decode()
+    assert "Confirm with Test Identity and sign" in page and 'name="password"' not in page
+    form = {
+        "signed_as": "compliance_officer",
+        "rationale": "Human review of every decision until the fix ships.",
+        "expires_on": (dt.date.today() + dt.timedelta(days=30)).isoformat(),
+        "confirm": "on",
+    }
+    started = client.post(reverse("findings:accept_risk", args=[finding.pk]), form)
+    done = confirm_at_provider(client, oidc, started, "carol")
+    assert done.status_code == 302 and done["Location"] == detail
+    signoff = FindingRiskSignoff.objects.get(finding=finding)
+    assert signoff.authenticated_by.startswith(f"oidc:{oidc.issuer} auth_time=")
+    finding.refresh_from_db()
+    assert finding.state == FindingState.RISK_ACCEPTED
+
+
+def test_an_ownership_acceptance_under_the_provider_is_signed_on_return(
+    oidc: Any, client: Client
+) -> None:
+    from governance.liability import services as liability
+    from governance.liability.models import Ownership
+    from tests.factories import DeploymentFactory, user_with_roles
+
+    sign_in(client, oidc, "alice")
+    alice = User.objects.get(username="alice")
+    deployment = DeploymentFactory()
+    offer = liability.ownership_offer_create(
+        deployment=deployment,
+        to_user=alice,
+        reason="Reviews it",
+        actor=user_with_roles("compliance_officer"),
+    )
+    page = client.get(reverse("liability:offer_detail", args=[offer.pk])).content.decode()
+    assert "Confirm with Test Identity and accept" in page
+    started = client.post(
+        reverse("liability:offer_accept", args=[offer.pk]),
+        {"statement": liability.default_statement(deployment)},
+    )
+    done = confirm_at_provider(client, oidc, started, "alice")
+    assert done.status_code == 302
+    ownership = Ownership.objects.get(deployment=deployment, ended_at__isnull=True)
+    assert ownership.user == alice
+    assert ownership.authenticated_by.startswith(f"oidc:{oidc.issuer} auth_time=")
+    event = LedgerEvent.objects.get(action="ownership.accepted")
+    assert event.payload["authenticated_by"] == ownership.authenticated_by
