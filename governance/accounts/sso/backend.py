@@ -13,6 +13,7 @@ from typing import Any
 import jwt
 import requests
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest
@@ -45,6 +46,27 @@ def discovered_setting(attr: str, *args: Any) -> Any:
 
 class SsoBackend(OIDCAuthenticationBackend):
     get_settings = staticmethod(discovered_setting)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Django builds every configured backend for each password sign-in; the provider's
+        # endpoints are discovered only when a provider sign-in uses them (properties below).
+        self.OIDC_RP_CLIENT_ID = settings.OIDC_RP_CLIENT_ID
+        self.OIDC_RP_CLIENT_SECRET = settings.OIDC_RP_CLIENT_SECRET
+        self.OIDC_RP_SIGN_ALGO = settings.OIDC_RP_SIGN_ALGO
+        self.OIDC_RP_IDP_SIGN_KEY = None
+        self.UserModel = get_user_model()
+
+    @property
+    def OIDC_OP_TOKEN_ENDPOINT(self) -> str:
+        return str(discovered_setting("OIDC_OP_TOKEN_ENDPOINT"))
+
+    @property
+    def OIDC_OP_USER_ENDPOINT(self) -> str | None:
+        return discovered_setting("OIDC_OP_USER_ENDPOINT", None)
+
+    @property
+    def OIDC_OP_JWKS_ENDPOINT(self) -> str:
+        return str(discovered_setting("OIDC_OP_JWKS_ENDPOINT"))
 
     def authenticate(self, request: HttpRequest | None, **kwargs: Any) -> Any:
         # Only the sign-in callback, after its checks, names the person it verified; a

@@ -152,6 +152,8 @@ def test_a_risk_acceptance_under_the_provider_is_signed_on_return(
 ) -> None:
     import datetime as dt
 
+    from django.utils import timezone
+
     from governance.findings.choices import FindingState
     from governance.findings.models import FindingRiskSignoff
     from tests.factories.findings import raise_finding
@@ -164,7 +166,7 @@ def test_a_risk_acceptance_under_the_provider_is_signed_on_return(
     form = {
         "signed_as": "compliance_officer",
         "rationale": "Human review of every decision until the fix ships.",
-        "expires_on": (dt.date.today() + dt.timedelta(days=30)).isoformat(),
+        "expires_on": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
         "confirm": "on",
     }
     started = client.post(reverse("findings:accept_risk", args=[finding.pk]), form)
