@@ -82,12 +82,14 @@ class TestProvider:
         raise AssertionError("The provider kept redirecting")
 
 
-def start(accounts: dict[str, dict[str, Any]]) -> Iterator[TestProvider]:
+def start(
+    accounts: dict[str, dict[str, Any]], *, redirect_uris: tuple[str, ...] = (CALLBACK,)
+) -> Iterator[TestProvider]:
     env = {
         **os.environ,
         "OIDC_TEST_CLIENT_ID": CLIENT_ID,
         "OIDC_TEST_CLIENT_SECRET": CLIENT_SECRET,
-        "OIDC_TEST_REDIRECT_URIS": CALLBACK,
+        "OIDC_TEST_REDIRECT_URIS": ",".join(redirect_uris),
         "OIDC_TEST_ACCOUNTS": json.dumps(accounts),
     }
     process = subprocess.Popen(

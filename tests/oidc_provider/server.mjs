@@ -52,6 +52,10 @@ function escapeHtml(text) {
 
 async function handle(req, res) {
   const url = new URL(req.url, 'http://localhost');
+  if (url.pathname === '/favicon.ico') {
+    res.writeHead(204).end(); // browsers ask for it on the login form
+    return;
+  }
   if (req.method === 'POST' && url.pathname === '/test/accounts') {
     const { id, claims } = JSON.parse(await readBody(req));
     accounts.set(id, claims);

@@ -42,6 +42,10 @@ def oidc(settings: Any, oidc_server: test_provider.TestProvider) -> test_provide
     for username, claims in ACCOUNTS.items():
         oidc_server.set_account(username, **claims)
     oidc_server.tamper_next_id_token("")
+    return configure(settings, oidc_server)
+
+
+def configure(settings: Any, oidc_server: test_provider.TestProvider) -> test_provider.TestProvider:
     settings.OIDC_ENABLED = True
     settings.OIDC_ISSUER = oidc_server.issuer
     settings.OIDC_RP_CLIENT_ID = oidc_server.client_id
