@@ -69,9 +69,10 @@ class SsoBackend(OIDCAuthenticationBackend):
         return str(discovered_setting("OIDC_OP_JWKS_ENDPOINT"))
 
     def authenticate(self, request: HttpRequest | None, **kwargs: Any) -> Any:
-        # Only the sign-in callback, after its checks, names the person it verified; a
-        # password attempt passing through Django's backends finds nobody here.
-        return kwargs.get("sso_verified_user")
+        # Listed in AUTHENTICATION_BACKENDS only so that sessions started by the sign-in
+        # callback (which verifies the provider's answer itself and calls `login`) load
+        # their user; a password attempt passing through Django's backends finds nobody.
+        return None
 
     def get_user(self, user_id: Any) -> Any:
         # The library's get_user also returns inactive people; Django's refuses them.
