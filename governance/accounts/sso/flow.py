@@ -60,7 +60,9 @@ def pending_put(request: HttpRequest, state: str, intent: dict[str, Any]) -> Non
 
 def pending_pop(request: HttpRequest, state: str) -> dict[str, Any] | None:
     pending = dict(request.session.get(PENDING_KEY, {}))
-    intent = pending.pop(state, None)
+    if state not in pending:
+        return None
+    intent = pending.pop(state)
     request.session[PENDING_KEY] = pending
     if intent is None or time.time() - intent.get("added_on", 0) >= PENDING_TTL_SECONDS:
         return None
@@ -70,6 +72,8 @@ def pending_pop(request: HttpRequest, state: str) -> dict[str, Any] | None:
 def state_pop(request: HttpRequest, state: str) -> dict[str, Any] | None:
     """The nonce and PKCE verifier of this attempt, usable once."""
     states = dict(request.session.get("oidc_states", {}))
-    entry = states.pop(state, None) if state else None
+    if not state or state not in states:
+        return None  # nothing to spend, and no session is written for a stray request
+    entry = states.pop(state)
     request.session["oidc_states"] = states
     return entry if isinstance(entry, dict) else None
