@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from governance.accounts.models import User
@@ -108,17 +108,21 @@ def sso_sign_in(*, claims: dict[str, Any]) -> User:
         )
     if user is None:
         _refuse_taken_username(claims)
-    with transaction.atomic():
-        # The account, its link and its roles appear together or not at all.
-        ledger_write_lock()
-        if user is None:
-            user = _link_new_user(claims=claims, issuer=issuer, subject=subject, groups=groups)
-        else:
-            _update_profile(user, claims)
-            OidcIdentity.objects.filter(pk=identity.pk).update(  # type: ignore[union-attr]
-                groups=groups, last_sign_in_at=timezone.now()
-            )
-        return user_roles_set(user=user, roles=mapping.roles, actor=None)
+    try:
+        with transaction.atomic():
+            # The account, its link and its roles appear together or not at all.
+            ledger_write_lock()
+            if user is None:
+                user = _link_new_user(claims=claims, issuer=issuer, subject=subject, groups=groups)
+            else:
+                _update_profile(user, claims)
+                OidcIdentity.objects.filter(pk=identity.pk).update(  # type: ignore[union-attr]
+                    groups=groups, last_sign_in_at=timezone.now()
+                )
+            return user_roles_set(user=user, roles=mapping.roles, actor=None)
+    except IntegrityError as exc:
+        # Two first sign-ins of one person at the same moment: the unique link lets one win.
+        raise SignInRefused("You were signing in twice at the same moment; try again.") from exc
 
 
 def _profile(claims: dict[str, Any]) -> dict[str, str]:
