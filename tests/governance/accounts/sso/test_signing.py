@@ -64,6 +64,7 @@ def test_a_sign_off_under_the_provider_needs_a_fresh_login_there_and_records_it(
     assert event.payload["authenticated_by"] == signoff.authenticated_by
     page = client.get(done["Location"]).content.decode()
     assert "Signed: I approve the deployment of" in page
+    assert f"Re-authenticated by oidc:{oidc.issuer} auth_time=" in page
 
 
 def test_a_stale_provider_login_does_not_sign(
