@@ -19,7 +19,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+# The OpenID Connect tests run a real provider (node-oidc-provider) from tests/oidc_provider;
+# its packages come from the committed lock file. Without node, everything else still runs
+# and those tests fail saying what is missing.
+OIDC_TEST_PROVIDER := tests/oidc_provider
+OIDC_STAMP := $(OIDC_TEST_PROVIDER)/node_modules/.installed-stamp
+
+$(OIDC_STAMP): $(OIDC_TEST_PROVIDER)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		cd $(OIDC_TEST_PROVIDER) && npm ci --no-audit --no-fund --loglevel=error && \
+		touch node_modules/.installed-stamp; \
+	else \
+		echo "node/npm not found: the OpenID Connect sign-in tests need Node.js 20+ (make install again once it is there)"; \
+	fi
+
+install: $(STAMP) $(OIDC_STAMP)
 
 demo: install
 	$(BIN)/python manage.py migrate --noinput

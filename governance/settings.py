@@ -260,8 +260,9 @@ if PRODUCTION and (_site_problem := url_problem(SITE_URL)):
 # --- People -----------------------------------------------------------------------------
 # How long an invitation link works (docs/identity.md).
 INVITE_MAX_AGE_HOURS = env_int("INVITE_MAX_AGE_HOURS", 72, minimum=1)
-# Which roles an identity provider's groups grant, "group=role,group=role" (SCIM
-# provisioning; governance/accounts/group_roles.py parses it and refuses unknown roles).
+# Which roles an identity provider's groups grant, "group=role,group=role", for both sign-in
+# (OpenID Connect) and SCIM provisioning; governance/accounts/group_roles.py parses it and
+# refuses unknown roles.
 GROUP_ROLES = env_str("GROUP_ROLES")
 
 # --- Security ---------------------------------------------------------------------------
@@ -573,3 +574,43 @@ LOGGING = {
 # describe.py). Off in production, where an unnamed event is still better than a lost one;
 # the test suite turns it on so that every event the code emits proves it reads as a sentence.
 LEDGER_REQUIRE_KNOWN_ACTIONS = env_bool("LEDGER_REQUIRE_KNOWN_ACTIONS", default=False)
+
+# --- sign-in through the organisation's OpenID Connect provider (docs/identity.md) ---
+# Set OIDC_ISSUER to switch it on; the endpoints and keys are discovered from the issuer's
+# /.well-known/openid-configuration (governance/accounts/sso/provider.py).
+OIDC_ISSUER = env_str("OIDC_ISSUER").strip()
+OIDC_ENABLED = bool(OIDC_ISSUER)
+OIDC_RP_CLIENT_ID = env_str("OIDC_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
+OIDC_RP_SCOPES = env_str("OIDC_SCOPES", "openid email profile")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_SIGN_ALGO", "RS256")
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "your organisation's account")
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
+OIDC_USERNAME_CLAIM = env_str("OIDC_USERNAME_CLAIM", "preferred_username")
+# A signature by a person who signs in through the provider needs an ID token whose
+# auth_time is at most this old (the provider is asked for prompt=login and max_age=0).
+OIDC_SIGNATURE_MAX_AGE_SECONDS = env_int("OIDC_SIGNATURE_MAX_AGE_SECONDS", 300, minimum=1)
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT_SECONDS", 10, minimum=1)
+# Authorization code flow with PKCE (S256), a nonce and a state per attempt.
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso:callback"
+# Password sign-in on the login page (and the Django admin's); switch it off once everyone
+# signs in through the provider.
+LOCAL_LOGIN_ENABLED = env_bool("LOCAL_LOGIN_ENABLED", default=True)
+if not LOCAL_LOGIN_ENABLED and not OIDC_ENABLED:
+    raise ImproperlyConfigured("LOCAL_LOGIN_ENABLED=false needs OIDC_ISSUER: nobody could sign in.")
+if OIDC_ENABLED:
+    if not (OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET):
+        raise ImproperlyConfigured("OIDC_ISSUER is set: OIDC_CLIENT_ID and OIDC_CLIENT_SECRET too.")
+    if PRODUCTION and not OIDC_ISSUER.startswith("https://"):
+        raise ImproperlyConfigured(f"OIDC_ISSUER must be an https:// URL, got {OIDC_ISSUER!r}")
+    # Signing under the provider posts a form whose answer is a redirect to the provider.
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(
+        "/".join(OIDC_ISSUER.split("/")[:3])
+    )
+if not LOCAL_LOGIN_ENABLED:
+    AUTHENTICATION_BACKENDS.remove("django.contrib.auth.backends.ModelBackend")
+# Signs in only people the sign-in callback verified; otherwise it answers nobody.
+AUTHENTICATION_BACKENDS.append("governance.accounts.sso.backend.SsoBackend")
+INSTALLED_APPS.append("governance.accounts.sso")

@@ -44,6 +44,8 @@ urlpatterns = [
     *[path("", include(f"{module}.urls")) for module, _ in ROOMS],
     # Identity providers provision people here (docs/identity.md); not part of the JSON API.
     path("scim/v2/", include("governance.accounts.scim.urls")),
+    # Sign-in through the organisation's OpenID Connect provider (docs/identity.md).
+    path("", include("governance.accounts.sso.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),

@@ -594,24 +594,39 @@ def api_token_revoke(*, token: ApiToken, actor: User) -> None:
 def reauthenticate(
     *,
     user: Any,
-    password: str,
+    password: str = "",
     request: HttpRequest,
     purpose: str,
     subject: Any = None,
     deployment_id: Any = None,
-) -> None:
-    """Check the signer's password again before a signature (21 CFR 11.200).
+    proof: Any = None,
+) -> str:
+    """Check the signer's identity again before a signature (21 CFR 11.200).
 
-    Goes through Django's `authenticate`, so a wrong password counts toward the same login
-    lockout as the login page. Call it before opening the transaction that records the
-    signature: a refusal is written to the ledger in its own transaction and must survive
-    the exception that follows.
+    Either the password, through Django's `authenticate`, so a wrong password counts toward
+    the same login lockout as the login page; or, for people who sign in through the
+    organisation's provider, a `ReauthProof` (accounts/sso/reauth.py) of a fresh login
+    there, no older than OIDC_SIGNATURE_MAX_AGE_SECONDS. Returns how the signer
+    re-authenticated, for the signature record. Call it before opening the transaction that
+    records the signature: a refusal is written to the ledger in its own transaction and
+    must survive the exception that follows.
     """
+    if proof is not None:
+        return _reauthenticate_by_proof(
+            user=user, proof=proof, purpose=purpose, subject=subject, deployment_id=deployment_id
+        )
     if not password:
         raise InvalidInput("Enter your password to sign.", fields={"password": "required"})
+    if not user.has_usable_password():
+        # Accounts made at a provider sign-in have no password here to re-enter.
+        raise PermissionRefused(
+            "Your account signs in through your organisation's provider: confirm your "
+            "signature there (the signing page offers it).",
+            fields={"password": "this account has no password; confirm with the provider"},
+        )
     authenticated = authenticate(request, username=user.get_username(), password=password)
     if authenticated is not None and authenticated.pk == user.pk:
-        return
+        return "password"
     locked_out = bool(getattr(request, "axes_locked_out", False))
     wait = int(getattr(request, "login_wait_seconds", 0))
     reason = "wrong password"
@@ -635,3 +650,30 @@ def reauthenticate(
     if wait:
         raise RateLimited(wait_message(wait), retry_after=wait)
     raise PermissionRefused("The password is not correct.", fields={"password": "incorrect"})
+
+
+def _reauthenticate_by_proof(
+    *, user: Any, proof: Any, purpose: str, subject: Any, deployment_id: Any
+) -> str:
+    if str(proof.user_id) != str(user.pk):
+        reason, message = "provider login of someone else", "You confirmed as someone else."
+    elif not proof.is_fresh():
+        # A login at the provider counts as a signature's second factor only while fresh;
+        # otherwise whoever finds an unlocked browser could sign.
+        age = int(proof.age_seconds())
+        reason = f"provider login {age} s old"
+        message = (
+            f"Your login at the provider is {age} seconds old; a signature needs one from "
+            f"the last {settings.OIDC_SIGNATURE_MAX_AGE_SECONDS} seconds. Confirm again."
+        )
+    else:
+        return str(proof.describe())
+    with transaction.atomic():
+        ledger_append(
+            actor=user,
+            action="security.reauthentication_failed",
+            subject=subject,
+            deployment_id=deployment_id,
+            data={"purpose": purpose, "reason": reason},
+        )
+    raise PermissionRefused(message, fields={"reauthentication": reason})

@@ -40,6 +40,26 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
     authentication_form = LoginForm
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {
+            **super().get_context_data(**kwargs),
+            "local_login_enabled": settings.LOCAL_LOGIN_ENABLED,
+            "sso_enabled": settings.OIDC_ENABLED,
+            "sso_provider_name": settings.OIDC_PROVIDER_NAME,
+        }
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not settings.LOCAL_LOGIN_ENABLED:
+            # Password sign-in is switched off (LOCAL_LOGIN_ENABLED=false): no password is
+            # checked, so none can be guessed here either.
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(
+                None, f"Sign-in with a password is switched off: use {settings.OIDC_PROVIDER_NAME}."
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=403)
+        return super().post(request, *args, **kwargs)
+
 
 class LogoutView(auth_views.LogoutView):
     pass

@@ -44,6 +44,7 @@ class SignOffSerializer(serializers.ModelSerializer):
             "signed_at",
             "dossier_hash",
             "signature_hash",
+            "authenticated_by",
         )
 
 

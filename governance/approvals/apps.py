@@ -29,3 +29,9 @@ class ApprovalsConfig(AppConfig):
             signals.on_owner_changed, dispatch_uid="approvals.owner_changed"
         )
         register_guard(activation_guard)
+
+        # Sign-offs by people who confirm at the organisation's provider complete on return.
+        from governance.accounts.sso.reauth import register_signature_completer
+        from governance.approvals.views import PROVIDER_SIGNOFF, complete_provider_signoff
+
+        register_signature_completer(PROVIDER_SIGNOFF, complete_provider_signoff)

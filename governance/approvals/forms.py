@@ -32,6 +32,12 @@ class SignForm(forms.Form):
     )
     stage = forms.IntegerField(widget=forms.HiddenInput)
 
+    def __init__(self, *args: Any, with_provider: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if with_provider:
+            # The signer confirms with a fresh login at the provider instead of a password.
+            del self.fields["password"]
+
 
 class RequestForm(forms.Form):
     reason = forms.CharField(

@@ -189,6 +189,14 @@ class SignOff(BaseModel):
     signed_at = models.DateTimeField()
     dossier_hash = models.CharField(max_length=64)
     signature_hash = models.CharField(max_length=64, unique=True)
+    authenticated_by = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text=(
+            'How the signer re-authenticated: "password", or "oidc:<issuer> auth_time=<time>" '
+            "for a fresh login at the organisation's provider"
+        ),
+    )
 
     objects = ImmutableQuerySet.as_manager()
 

@@ -6,9 +6,12 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from governance.accounts.permissions import Perm, can, perm_required
+from governance.accounts.sso.provider import provider_name
+from governance.accounts.sso.reauth import ReauthProof, reauthentication_start, signs_with_provider
 from governance.approvals import selectors, services
 from governance.approvals.dossier_contents import dossier_contents
 from governance.approvals.forms import PolicyForm, RequestForm, SignForm, WithdrawForm
@@ -80,8 +83,12 @@ def _sign_context(
         if stage is not None and approval.status == "pending"
         else {}
     )
+    with_provider = signs_with_provider(request.user)
     if form is None and refusal is None and stage is not None:
-        form = SignForm(initial={"stage": stage.order, "meaning": meanings.get("approve", "")})
+        form = SignForm(
+            initial={"stage": stage.order, "meaning": meanings.get("approve", "")},
+            with_provider=with_provider,
+        )
     previous = selectors.last_approved_request(approval.deployment, before=approval)
     completed = {c.stage_order: c for c in approval.completions.all()}
     timeline = []
@@ -106,6 +113,7 @@ def _sign_context(
         "can_sign_role": can(request.user, Perm.APPROVAL_SIGN),
         "meanings": meanings,
         "form": form,
+        "sign_with_provider": provider_name() if with_provider else "",
         "eligible": selectors.eligible_signers(approval, stage),
         "previous": previous,
         "contents": dossier_contents(approval, previous),
@@ -133,12 +141,29 @@ def request_sign(request: HttpRequest, pk: str) -> HttpResponse:
     if approval is None:
         raise Http404
     target = approval
-    form = SignForm(request.POST)
+    with_provider = signs_with_provider(request.user)
+    form = SignForm(request.POST, with_provider=with_provider)
     if form.is_valid():
         stage = current_stage(approval)
         decision = form.cleaned_data["decision"]
         # The statement signed is the one shown for the chosen decision.
         meaning = services.expected_meaning(approval, stage, decision) if stage else ""
+        if with_provider:
+            # Signed when the signer comes back from a fresh login at the provider
+            # (complete_provider_signoff); what they sign waits on the server meanwhile.
+            return reauthentication_start(
+                request,
+                kind=PROVIDER_SIGNOFF,
+                payload={
+                    "pk": str(approval.pk),
+                    "decision": decision,
+                    "meaning": meaning,
+                    "comment": form.cleaned_data["comment"],
+                    "conditions": form.cleaned_data["conditions"],
+                    "stage": form.cleaned_data["stage"],
+                },
+                back_to=reverse("approvals:request_detail", args=[approval.pk]),
+            )
         saved = save_form(
             form,
             lambda d: services.signoff_record(
@@ -160,6 +185,37 @@ def request_sign(request: HttpRequest, pk: str) -> HttpResponse:
     return render(
         request, "approvals/request_detail.html", _sign_context(request, approval, form), status=400
     )
+
+
+PROVIDER_SIGNOFF = "approvals.signoff"
+
+
+def complete_provider_signoff(
+    request: HttpRequest, payload: dict[str, Any], proof: ReauthProof
+) -> HttpResponse:
+    """Record a sign-off whose signer just came back from a fresh login at the provider."""
+    back = redirect("approvals:request_detail", pk=payload["pk"])
+    approval = selectors.request_detail(request.user, payload["pk"])
+    if approval is None or not can(request.user, Perm.APPROVAL_SIGN):
+        messages.error(request, "Not signed: you may no longer sign this request.")
+        return back
+    try:
+        saved = services.signoff_record(
+            request=approval,
+            signer=request.user,
+            decision=payload["decision"],
+            meaning=payload["meaning"],
+            comment=payload["comment"],
+            conditions=payload["conditions"],
+            stage_order=payload["stage"],
+            http_request=request,
+            reauth=proof,
+        )
+    except DomainError as exc:
+        messages.error(request, f"Not signed: {exc.message}")
+        return back
+    messages.success(request, f"Signed: {saved.meaning}")
+    return back
 
 
 @require_POST

@@ -25,3 +25,12 @@ class FindingsConfig(AppConfig):
         user_access_reduced.connect(
             on_user_access_reduced, dispatch_uid="findings.hand_over_on_deactivation"
         )
+
+        # Risk acceptances by people who confirm at the provider complete on their return.
+        from governance.accounts.sso.reauth import register_signature_completer
+        from governance.findings.views import (
+            PROVIDER_RISK_SIGNOFF,
+            complete_provider_risk_signoff,
+        )
+
+        register_signature_completer(PROVIDER_RISK_SIGNOFF, complete_provider_risk_signoff)

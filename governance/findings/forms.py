@@ -124,8 +124,17 @@ class AcceptRiskForm(forms.Form):
         label="I understand this signature accepts the risk and is recorded permanently."
     )
 
-    def __init__(self, *args: Any, roles: list[str] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        roles: list[str] | None = None,
+        with_provider: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["signed_as"]).choices = [
             (r, Role(r).label) for r in (roles or Role.values)
         ]
+        if with_provider:
+            # The signer confirms with a fresh login at the provider instead of a password.
+            del self.fields["password"]

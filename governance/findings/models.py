@@ -187,6 +187,14 @@ class FindingRiskSignoff(BaseModel):
     expires_on = models.DateField()
     signed_at = models.DateTimeField()
     signature_hash = models.CharField(max_length=64)
+    authenticated_by = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text=(
+            'How the signer re-authenticated: "password", or "oidc:<issuer> auth_time=<time>" '
+            "for a fresh login at the organisation's provider"
+        ),
+    )
 
     objects = ImmutableQuerySet.as_manager()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +16,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from governance.accounts.permissions import Perm, can, perm_required
+from governance.accounts.sso.provider import provider_name
+from governance.accounts.sso.reauth import ReauthProof, reauthentication_start, signs_with_provider
+from governance.core.errors import DomainError
 from governance.core.views import list_page, save_form
 from governance.findings import selectors, services
 from governance.findings.choices import ACCEPTABLE_FROM, ACTIVE_STATES, FindingState
@@ -144,7 +148,17 @@ def _detail_context(request: HttpRequest, finding: Finding, **forms: Any) -> dic
         "owner_form": forms.get("owner_form")
         or (OwnerForm() if state in ACTIVE_STATES and can(user, Perm.FINDING_MANAGE) else None),
         "accept_form": forms.get("accept_form")
-        or (AcceptRiskForm(roles=[r for r in required if r not in signed]) if may_accept else None),
+        or (
+            AcceptRiskForm(
+                roles=[r for r in required if r not in signed],
+                with_provider=signs_with_provider(user),
+            )
+            if may_accept
+            else None
+        ),
+        "accept_label": f"Confirm with {provider_name()} and sign"
+        if signs_with_provider(user)
+        else "Sign the risk acceptance",
     }
 
 
@@ -232,11 +246,27 @@ reopen = _step_view(
 def accept_risk(request: HttpRequest, pk: Any) -> HttpResponse:
     finding = _finding(request, pk)
     roles = acceptance_roles_for(finding.policy, finding.severity)
+    with_provider = signs_with_provider(request.user)
+    form = AcceptRiskForm(request.POST, roles=roles, with_provider=with_provider)
+    if with_provider and form.is_valid():
+        # Signed when the signer comes back from a fresh login at the provider
+        # (complete_provider_risk_signoff); what they sign waits on the server meanwhile.
+        return reauthentication_start(
+            request,
+            kind=PROVIDER_RISK_SIGNOFF,
+            payload={
+                "pk": str(finding.pk),
+                "signed_as": form.cleaned_data["signed_as"],
+                "rationale": form.cleaned_data["rationale"],
+                "expires_on": form.cleaned_data["expires_on"].isoformat(),
+            },
+            back_to=reverse("findings:detail", args=[finding.pk]),
+        )
     return _step(
         request,
         pk,
         "accept_form",
-        AcceptRiskForm(request.POST, roles=roles),
+        form,
         lambda f, d: services.finding_risk_signoff_record(
             finding=f,
             signer=request.user,
@@ -248,6 +278,38 @@ def accept_risk(request: HttpRequest, pk: Any) -> HttpResponse:
         ),
         "Signature recorded.",
     )
+
+
+PROVIDER_RISK_SIGNOFF = "findings.risk_signoff"
+
+
+def complete_provider_risk_signoff(
+    request: HttpRequest, payload: dict[str, Any], proof: ReauthProof
+) -> HttpResponse:
+    """Record a risk-acceptance signature whose signer just logged in again at the provider."""
+    back = redirect("findings:detail", pk=payload["pk"])
+    try:
+        finding = selectors.finding_detail(request.user, payload["pk"])
+    except Finding.DoesNotExist:
+        finding = None
+    if finding is None or not can(request.user, Perm.FINDING_ACCEPT_RISK):
+        messages.error(request, "Not signed: you may no longer accept this risk.")
+        return back
+    try:
+        services.finding_risk_signoff_record(
+            finding=finding,
+            signer=request.user,
+            signed_as=payload["signed_as"],
+            http_request=request,
+            rationale=payload["rationale"],
+            expires_on=dt.date.fromisoformat(payload["expires_on"]),
+            reauth=proof,
+        )
+    except DomainError as exc:
+        messages.error(request, f"Not signed: {exc.message}")
+        return back
+    messages.success(request, "Signature recorded.")
+    return back
 
 
 @perm_required(Perm.VIEW)

@@ -11,6 +11,12 @@ class LiabilityConfig(AppConfig):
 
         events.register()  # how its ledger events read
 
+        # Acceptances by people who confirm at the provider complete on their return.
+        from governance.accounts.sso.reauth import register_signature_completer
+        from governance.liability.views import PROVIDER_ACCEPTANCE, complete_provider_acceptance
+
+        register_signature_completer(PROVIDER_ACCEPTANCE, complete_provider_acceptance)
+
         from governance.accounts.signals import user_access_reduced
         from governance.approvals.gate_checks import register_gate_check
         from governance.liability import checks  # noqa: F401  (registers the system checks)

@@ -46,6 +46,12 @@ class AcceptForm(forms.Form):
         help_text="Re-enter your password to sign.",
     )
 
+    def __init__(self, *args: Any, with_provider: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if with_provider:
+            # The acceptor confirms with a fresh login at the provider instead of a password.
+            del self.fields["password"]
+
 
 class DeclineForm(forms.Form):
     reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))

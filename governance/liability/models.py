@@ -341,6 +341,14 @@ class Ownership(BaseModel):
     accepted_at = models.DateTimeField()
     fingerprint = models.CharField(max_length=64, help_text="Deployment fingerprint when signed")
     signature_hash = models.CharField(max_length=64)
+    authenticated_by = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text=(
+            'How the acceptor re-authenticated: "password", or "oidc:<issuer> auth_time=<time>" '
+            "for a fresh login at the organisation's provider (in the ledger event's hash)"
+        ),
+    )
     ended_at = models.DateTimeField(null=True, blank=True)
     end_cause = models.CharField(max_length=20, choices=OwnershipEndCause.choices, blank=True)
     ended_by = models.ForeignKey(

@@ -8,15 +8,18 @@ from typing import Any, cast
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from governance.accounts.models import User
 from governance.accounts.permissions import Perm, can, perm_required
+from governance.accounts.sso.provider import provider_name
+from governance.accounts.sso.reauth import ReauthProof, reauthentication_start, signs_with_provider
 from governance.core.csv import csv_response
-from governance.core.errors import PermissionRefused
+from governance.core.errors import DomainError, PermissionRefused
 from governance.core.views import list_page, save_form, sorted_by
 from governance.inventory.selectors import deployments_for, systems_for
 from governance.inventory.views import deployment_context
@@ -337,7 +340,13 @@ def _offer_page(request: HttpRequest, offer: OwnershipOffer, **forms: Any) -> di
         "can_withdraw": offer.status == OfferStatus.PENDING
         and can(request.user, Perm.LIABILITY_EDIT),
         "accept_form": forms.get("accept_form")
-        or AcceptForm(initial={"statement": services.default_statement(offer.deployment)}),
+        or AcceptForm(
+            initial={"statement": services.default_statement(offer.deployment)},
+            with_provider=signs_with_provider(request.user),
+        ),
+        "accept_label": f"Confirm with {provider_name()} and accept"
+        if signs_with_provider(request.user)
+        else "Sign and accept",
         "decline_form": forms.get("decline_form") or DeclineForm(),
         "withdraw_form": WithdrawForm(),
     }
@@ -353,7 +362,17 @@ def offer_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 @perm_required(Perm.VIEW)
 def offer_accept(request: HttpRequest, pk: Any) -> HttpResponse:
     offer = _offer_to_answer(request, pk)
-    form = AcceptForm(request.POST)
+    with_provider = signs_with_provider(request.user)
+    form = AcceptForm(request.POST, with_provider=with_provider)
+    if with_provider and form.is_valid():
+        # Accepted when the acceptor comes back from a fresh login at the provider
+        # (complete_provider_acceptance); what they sign waits on the server meanwhile.
+        return reauthentication_start(
+            request,
+            kind=PROVIDER_ACCEPTANCE,
+            payload={"pk": str(offer.pk), "statement": form.cleaned_data["statement"]},
+            back_to=reverse("liability:offer_detail", args=[offer.pk]),
+        )
 
     def accept(data: dict[str, Any]) -> Any:
         return services.ownership_offer_accept(
@@ -372,6 +391,30 @@ def offer_accept(request: HttpRequest, pk: Any) -> HttpResponse:
     status = 403 if "password" in form.errors else 400
     context = _offer_page(request, offer, accept_form=form)
     return render(request, "liability/offer_detail.html", context, status=status)
+
+
+PROVIDER_ACCEPTANCE = "liability.ownership_accept"
+
+
+def complete_provider_acceptance(
+    request: HttpRequest, payload: dict[str, Any], proof: ReauthProof
+) -> HttpResponse:
+    """Accept an offer whose recipient just logged in again at the provider."""
+    back = redirect("liability:offer_detail", pk=payload["pk"])
+    try:
+        offer = _offer_to_answer(request, payload["pk"])
+        services.ownership_offer_accept(
+            offer=offer,
+            actor=_user(request),
+            statement=payload["statement"],
+            request=request,
+            reauth=proof,
+        )
+    except (DomainError, PermissionDenied, Http404) as exc:
+        messages.error(request, f"Not accepted: {getattr(exc, 'message', exc)}")
+        return back
+    messages.success(request, f"You are now accountable for {offer.deployment}.")
+    return redirect("liability:deployment_accountability", pk=offer.deployment_id)
 
 
 @require_POST

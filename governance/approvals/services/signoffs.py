@@ -178,28 +178,32 @@ def signoff_record(
     signer: Any,
     decision: str,
     meaning: str,
-    password: str,
     http_request: HttpRequest,
+    password: str = "",
     comment: str = "",
     conditions: str = "",
     stage_order: int | None = None,
+    reauth: Any = None,
 ) -> SignOff:
     """Record one electronic signature on the request's current stage.
 
     The signer re-enters their password first (its failure is ledgered and counts toward
-    lockout). Inside one transaction the request row is locked, segregation of duties is
-    checked, the signature is written with its hash, and a stage completes — or the request
-    closes — at most once. Refusals are ledgered in their own transaction, after the
-    rollback, so the record of the attempt survives.
+    lockout), or, signing in through the organisation's provider, comes back from a fresh
+    login there with `reauth` (a `ReauthProof`); the signature records which. Inside one
+    transaction the request row is locked, segregation of duties is checked, the signature
+    is written with its hash, and a stage completes — or the request closes — at most once.
+    Refusals are ledgered in their own transaction, after the rollback, so the record of
+    the attempt survives.
     """
     _validate_input(decision, meaning, comment)
-    reauthenticate(
+    authenticated_by = reauthenticate(
         user=signer,
         password=password,
         request=http_request,
         purpose="signoff",
         subject=request,
         deployment_id=request.deployment_id,
+        proof=reauth,
     )
     try:
         with transaction.atomic():
@@ -225,7 +229,9 @@ def signoff_record(
                 raise InvalidInput(
                     f"The meaning must read exactly: {expected}", fields={"meaning": expected}
                 )
-            signoff = _write_signoff(locked, stage, signer, decision, expected, comment, conditions)
+            signoff = _write_signoff(
+                locked, stage, signer, decision, expected, comment, conditions, authenticated_by
+            )
             if decision == Decision.APPROVE:
                 _complete_stage_or_request(locked, stage, signer)
             else:
@@ -244,6 +250,7 @@ def _write_signoff(
     meaning: str,
     comment: str,
     conditions: str,
+    authenticated_by: str,
 ) -> SignOff:
     signed_at = timezone.now()
     manifest = {
@@ -258,6 +265,8 @@ def _write_signoff(
         "conditions": conditions,
         "signed_at": signed_at,
         "dossier_hash": request.dossier_hash,
+        # How the signer proved it was them just before signing (password or provider login).
+        "authenticated_by": authenticated_by,
     }
     signature_hash = canonical_sha256(manifest)
     try:
@@ -276,6 +285,7 @@ def _write_signoff(
                 signed_at=signed_at,
                 dossier_hash=request.dossier_hash,
                 signature_hash=signature_hash,
+                authenticated_by=authenticated_by,
             )
     except IntegrityError as exc:
         raise PermissionRefused(

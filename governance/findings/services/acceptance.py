@@ -112,24 +112,28 @@ def finding_risk_signoff_record(
     finding: Finding,
     signer: Any,
     signed_as: str,
-    password: str,
     http_request: HttpRequest,
     rationale: str,
     expires_on: dt.date | None,
+    password: str = "",
+    reauth: Any = None,
 ) -> FindingRiskSignoff:
     """Record one signature accepting the finding's risk; the last one required accepts it.
 
     The signer re-enters their password first (a failure is ledgered and counts toward the
-    login lockout, as for approval sign-offs). Refusals are ledgered after the rollback.
+    login lockout, as for approval sign-offs), or comes back from a fresh login at the
+    organisation's provider with `reauth`; the signature records which. Refusals are
+    ledgered after the rollback.
     """
     expires_on = _check_input(finding, rationale, expires_on)
-    reauthenticate(
+    authenticated_by = reauthenticate(
         user=signer,
         password=password,
         request=http_request,
         purpose="finding_risk_acceptance",
         subject=finding,
         deployment_id=finding.deployment_id,
+        proof=reauth,
     )
     try:
         with transaction.atomic():
@@ -138,7 +142,9 @@ def finding_risk_signoff_record(
             refusal = signing_refusal(locked, signer, signed_as, signed)
             if refusal is not None:
                 raise refusal
-            signoff = _write(locked, signer, signed_as, rationale.strip(), expires_on)
+            signoff = _write(
+                locked, signer, signed_as, rationale.strip(), expires_on, authenticated_by
+            )
             signed[signed_as] = signoff
             required = acceptance_roles_for(locked.policy, locked.severity)
             if set(required) <= set(signed):
@@ -157,7 +163,12 @@ def finding_risk_signoff_record(
 
 
 def _write(
-    locked: Finding, signer: Any, signed_as: str, rationale: str, expires_on: dt.date
+    locked: Finding,
+    signer: Any,
+    signed_as: str,
+    rationale: str,
+    expires_on: dt.date,
+    authenticated_by: str,
 ) -> FindingRiskSignoff:
     signed_at = timezone.now()
     meaning = acceptance_meaning(locked, signed_as, expires_on)
@@ -172,6 +183,7 @@ def _write(
         "expires_on": expires_on,
         "signed_at": signed_at,
         "severity": locked.severity,
+        "authenticated_by": authenticated_by,
     }
     signature_hash = canonical_sha256(manifest)
     try:
@@ -187,6 +199,7 @@ def _write(
                 expires_on=expires_on,
                 signed_at=signed_at,
                 signature_hash=signature_hash,
+                authenticated_by=authenticated_by,
             )
     except IntegrityError as exc:
         raise Conflict("This acceptance already has that signature.") from exc

@@ -192,27 +192,31 @@ def ownership_offer_accept(
     offer: OwnershipOffer,
     actor: User,
     statement: str,
-    password: str,
     request: HttpRequest,
+    password: str = "",
+    reauth: Any = None,
 ) -> Ownership:
     """Accept an offer with a re-authenticated statement; the acceptor becomes the owner.
 
     The previous owner's ownership ends (a transfer) and every other pending offer for the
     deployment is superseded, all in one transaction that also ledgers the signature and
-    tells other rooms (`accountable_owner_changed`).
+    tells other rooms (`accountable_owner_changed`). The acceptor re-enters their password,
+    or comes back from a fresh login at the organisation's provider with `reauth`; the
+    ownership records which.
     """
     offer_check_recipient(offer, actor)
     statement = (statement or "").strip()
     if not statement:
         raise InvalidInput("Write the statement you sign.", fields={"statement": "required"})
     # Before the transaction: a refused password is ledgered on its own and must stay so.
-    reauthenticate(
+    authenticated_by = reauthenticate(
         user=actor,
         password=password,
         request=request,
         purpose="ownership_accept",
         subject=offer,
         deployment_id=offer.deployment_id,
+        proof=reauth,
     )
     for _attempt in range(RETRIES):
         owner_id = (
@@ -221,13 +225,15 @@ def ownership_offer_accept(
             .first()
         )
         try:
-            return _accept(offer, actor, statement, owner_id)
+            return _accept(offer, actor, statement, owner_id, authenticated_by)
         except _OwnerChanged:
             continue
     raise Conflict("The accountable owner changed while you were signing; please try again.")
 
 
-def _accept(offer: OwnershipOffer, actor: User, statement: str, owner_id: Any) -> Ownership:
+def _accept(
+    offer: OwnershipOffer, actor: User, statement: str, owner_id: Any, authenticated_by: str
+) -> Ownership:
     with transaction.atomic():
         ledger_write_lock()
         users = _lock_users(actor.pk, owner_id)
@@ -279,6 +285,7 @@ def _accept(offer: OwnershipOffer, actor: User, statement: str, owner_id: Any) -
             printed_name=acceptor.display_name,
             accepted_at=now,
             fingerprint=deployment.fingerprint,
+            authenticated_by=authenticated_by,
         )
         ownership.signature_hash = signature_hash(ownership)
         try:
@@ -314,6 +321,7 @@ def _accept(offer: OwnershipOffer, actor: User, statement: str, owner_id: Any) -
                 "accepted_at": format_timestamp(now),
                 "fingerprint": ownership.fingerprint,
                 "signature_hash": ownership.signature_hash,
+                "authenticated_by": authenticated_by,
                 "previous_owner": str(previous.pk) if previous else None,
             },
         )

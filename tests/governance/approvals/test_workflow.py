@@ -227,7 +227,9 @@ def test_signature_manifestation_and_hash() -> None:
         "conditions": signoff.conditions,
         "signed_at": signoff.signed_at,
         "dossier_hash": approval.dossier_hash,
+        "authenticated_by": "password",
     }
+    assert signoff.authenticated_by == "password"
     assert signoff.signature_hash == canonical_sha256(manifest)
     event = LedgerEvent.objects.get(action="signoff.recorded")
     assert event.payload["signature_hash"] == signoff.signature_hash
