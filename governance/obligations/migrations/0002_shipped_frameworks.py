@@ -12,7 +12,7 @@ def load(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("obligations", "0001_initial"),
-        ("inventory", "0003_obl_library_annex_iii_point_and_use_facts"),
+        ("inventory", "0003_annex_iii_point_and_use_facts"),
     ]
 
     operations = [migrations.RunPython(load, migrations.RunPython.noop)]
