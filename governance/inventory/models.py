@@ -3,12 +3,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
 from governance.core.models import BaseModel
 from governance.inventory.choices import (
+    AREA_OF_POINT,
     AnnexIIIArea,
+    AnnexIIIPoint,
     DeploymentStatus,
     Hosting,
     LegalBasis,
@@ -41,8 +44,25 @@ class AISystem(BaseModel):
         choices=AnnexIIIArea.choices,
         default=AnnexIIIArea.NONE,
     )
+    annex_iii_point = models.CharField(
+        "EU AI Act Annex III point",
+        max_length=2,
+        choices=AnnexIIIPoint.choices,
+        blank=True,
+        help_text="Duties differ by point: e.g. Art 27 applies to 5(b) credit scoring, not 4(a)",
+    )
     profiles_natural_persons = models.BooleanField(
         default=False, help_text="Profiling in the sense of GDPR Art 4(4)"
+    )
+    public_service = models.BooleanField(
+        "used by a public body or to provide a public service",
+        default=False,
+        help_text="Deployers that are public bodies or provide public services owe Art 27",
+    )
+    nyc_employment_decisions = models.BooleanField(
+        "used for hiring or promotion in New York City",
+        default=False,
+        help_text="An automated employment decision tool under NYC Local Law 144",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -61,6 +81,27 @@ class AISystem(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.annex_iii_point:
+            return
+        area = AREA_OF_POINT.get(self.annex_iii_point)
+        if area is None:
+            return  # the field's own choices validation names the bad value
+        # A point names its area, so the area is derived from it when left at "none";
+        # a different area than the point's is a contradiction the person must resolve.
+        if self.annex_iii_area in ("", AnnexIIIArea.NONE):
+            self.annex_iii_area = area
+        elif self.annex_iii_area != area:
+            raise ValidationError(
+                {
+                    "annex_iii_point": (
+                        f"Point {self.get_annex_iii_point_display()} belongs to the area "
+                        f"{AnnexIIIArea(area).label}, not {self.get_annex_iii_area_display()}."
+                    )
+                }
+            )
 
 
 class Dataset(BaseModel):

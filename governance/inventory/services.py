@@ -28,7 +28,10 @@ SYSTEM_FIELDS = (
     "sourcing",
     "vendor_name",
     "annex_iii_area",
+    "annex_iii_point",
     "profiles_natural_persons",
+    "public_service",
+    "nyc_employment_decisions",
 )
 DATASET_FIELDS = (
     "name",
