@@ -36,7 +36,7 @@ from governance.obligations.models import (
 
 class ProofSerializer(serializers.Serializer):
     kind = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     satisfied = serializers.BooleanField()
     detail = serializers.CharField()
     url = serializers.CharField(allow_blank=True)
@@ -45,7 +45,9 @@ class ProofSerializer(serializers.Serializer):
 class AssertionSerializer(serializers.ModelSerializer):
     signed_by = serializers.CharField(source="signed_by.username", read_only=True)
     ref = serializers.CharField(source="requirement.ref", read_only=True)
-    documents = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    documents: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
 
     class Meta:
         model = Assertion
@@ -178,8 +180,8 @@ class EvidenceDocumentDetailSerializer(EvidenceDocumentSerializer):
     used = serializers.SerializerMethodField(help_text="Where the document is used")
 
     class Meta(EvidenceDocumentSerializer.Meta):
-        fields = (*EvidenceDocumentSerializer.Meta.fields, "used")
-        read_only_fields = fields
+        fields = (*EvidenceDocumentSerializer.Meta.fields, "used")  # type: ignore[assignment]
+        read_only_fields = fields  # type: ignore[assignment]
 
     @extend_schema_field(WhereUsedSerializer)
     def get_used(self, obj: EvidenceDocument) -> dict[str, Any]:
