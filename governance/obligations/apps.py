@@ -7,6 +7,10 @@ class ObligationsConfig(AppConfig):
     verbose_name = "Obligations"
 
     def ready(self) -> None:
+        from governance.obligations import library_events
+
+        library_events.register()  # how framework loads read in the ledger
+
         from django.db.models.signals import post_save
 
         from governance.core.evidence import register_evidence_files

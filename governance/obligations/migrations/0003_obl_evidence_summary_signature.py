@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('inventory', '0002_artifact_labels'),
-        ('obligations', '0001_initial'),
+        ('obligations', '0002_obl_library_shipped_frameworks'),
     ]
 
     operations = [
