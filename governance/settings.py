@@ -561,6 +561,11 @@ OBLIGATIONS_EVIDENCE_TYPES = env_list("OBLIGATIONS_EVIDENCE_TYPES", FINDINGS_EVI
 # The daily sweep turns missing, in-force requirements into findings for deployments of these
 # risk tiers (empty: no sweep; the action on the Obligations tab still works), at this severity.
 OBLIGATIONS_GAP_SWEEP_TIERS = env_list("OBLIGATIONS_GAP_SWEEP_TIERS", ["III", "IV"])
+# ... and only for these frameworks: the binding laws by default. A voluntary standard's gaps
+# (NIST AI RMF, ISO/IEC 42001) become findings when someone decides so on the tab.
+OBLIGATIONS_GAP_SWEEP_FRAMEWORKS = env_list(
+    "OBLIGATIONS_GAP_SWEEP_FRAMEWORKS", ["eu-ai-act", "nyc-ll144"]
+)
 OBLIGATIONS_GAP_SEVERITY = env_str("OBLIGATIONS_GAP_SEVERITY", "medium")
 # How long an assertion counts when its requirement names no validity of its own.
 OBLIGATIONS_ASSERTION_VALIDITY_DAYS = env_int("OBLIGATIONS_ASSERTION_VALIDITY_DAYS", 365, minimum=1)

@@ -1,5 +1,6 @@
 """Missing requirements become findings: one action on the Obligations tab, or the daily
-sweep for deployments of the tiers `OBLIGATIONS_GAP_SWEEP_TIERS` names.
+sweep for deployments of the tiers `OBLIGATIONS_GAP_SWEEP_TIERS` names, in the frameworks
+`OBLIGATIONS_GAP_SWEEP_FRAMEWORKS` names (the binding laws by default).
 
 The findings room knows the cause as source kind `obligation_gap` and a reference naming the
 deployment, the framework and the requirement's identifier (not the framework version, so a
@@ -104,6 +105,7 @@ def obligations_gap_sweep() -> int:
             applies=True,
             in_force=True,
             requirement__framework__is_current=True,
+            requirement__framework__slug__in=list(settings.OBLIGATIONS_GAP_SWEEP_FRAMEWORKS),
         ).select_related("requirement__framework", "deployment__created_by")
     )
     raised_refs = set(

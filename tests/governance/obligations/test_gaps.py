@@ -21,8 +21,16 @@ from tests.factories import RequirementFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _swept(settings: Any) -> None:
+    # The sweep covers the test framework alone, not the shipped library's requirements.
+    settings.OBLIGATIONS_GAP_SWEEP_FRAMEWORKS = ["swept-law"]
+
+
 def _missing(deployment: Any) -> DeploymentObligation:
-    requirement = RequirementFactory(ref="EU-AIA Art 26(6)", evidence_rules=[{"kind": "ledger"}])
+    requirement = RequirementFactory(
+        framework__slug="swept-law", ref="EU-AIA Art 26(6)", evidence_rules=[{"kind": "ledger"}]
+    )
     obligations_refresh(deployment_ids=[deployment.pk])
     return DeploymentObligation.objects.get(deployment=deployment, requirement=requirement)
 
