@@ -78,7 +78,9 @@ class ObligationSerializer(serializers.ModelSerializer):
     )
     ref = serializers.CharField(source="requirement.ref", read_only=True)
     title = serializers.CharField(source="requirement.title", read_only=True)
-    applies_from = serializers.DateField(source="requirement.applies_from", read_only=True)
+    applies_from = serializers.DateField(
+        source="requirement.applies_from", read_only=True, allow_null=True
+    )
     evidence = ProofSerializer(many=True, read_only=True)
     gaps = serializers.ListField(child=serializers.CharField(), read_only=True)
     assertion = serializers.UUIDField(source="assertion_id", read_only=True, allow_null=True)
