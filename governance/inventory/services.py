@@ -15,7 +15,11 @@ from governance.inventory.choices import DeploymentStatus
 from governance.inventory.effects import material_effects
 from governance.inventory.fingerprint import MATERIAL_FIELDS, compute_fingerprint
 from governance.inventory.models import AISystem, Dataset, Deployment, ModelVersion
-from governance.inventory.signals import deployment_material_change, deployment_transitioned
+from governance.inventory.signals import (
+    ai_system_changed,
+    deployment_material_change,
+    deployment_transitioned,
+)
 from governance.inventory.transitions import ALLOWED_TRANSITIONS, MATERIAL_EDIT_STATES, refusals
 from governance.ledger.services import changes, ledger_append, ledger_write_lock
 
@@ -84,12 +88,16 @@ def ai_system_update(*, system: AISystem, actor: Any, fields: Mapping[str, Any])
         if not apply_changes(locked, fields, editable=SYSTEM_FIELDS):
             return locked
         validated_save(locked)
+        after = snapshot(locked, SYSTEM_FIELDS)
         ledger_append(
             actor=actor,
             action="ai_system.updated",
             subject=locked,
-            data={"changes": changes(before, snapshot(locked, SYSTEM_FIELDS))},
+            data={"changes": changes(before, after)},
         )
+        changed = sorted(name for name in SYSTEM_FIELDS if before[name] != after[name])
+        if changed:
+            ai_system_changed.send(sender=AISystem, system=locked, actor=actor, changed=changed)
     return locked
 
 
