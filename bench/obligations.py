@@ -77,7 +77,7 @@ def _prepare(database: str, deployments: int, events: int) -> tuple[str, float]:
         ],
         cwd=ROOT,
         check=True,
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
     )
     return url, float(out.stdout.strip().splitlines()[-1])
