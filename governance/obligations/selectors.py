@@ -27,6 +27,7 @@ from governance.obligations.models import (
 )
 
 S = ObligationStatus
+HEAVY_REQUIREMENT_FIELDS = ("framework__document", "applicability", "evidence_rules", "summary")
 APPLICABLE_STATUSES = (S.MET, S.PARTLY_MET, S.MISSING)
 
 
@@ -39,12 +40,15 @@ def obligations_of(user: Any, deployment: Any) -> QuerySet[DeploymentObligation]
             deployment=deployment, requirement__framework__is_current=True
         )
         .select_related("requirement__framework", "assertion__signed_by")
+        # The framework's parsed file and the requirements' rules are large JSON that these
+        # rows never show; reading them for every row cost most of the page's time.
+        .defer(*(f"requirement__{name}" for name in HEAVY_REQUIREMENT_FIELDS))
         .prefetch_related(
             Prefetch(
                 "requirement__counterparts",
-                queryset=Requirement.objects.select_related("framework").order_by(
-                    "framework__slug", "position"
-                ),
+                queryset=Requirement.objects.select_related("framework")
+                .defer(*HEAVY_REQUIREMENT_FIELDS)
+                .order_by("framework__slug", "position"),
             )
         )
         .order_by("requirement__framework__slug", "requirement__position")
@@ -151,9 +155,11 @@ def coverage_rows(
         )
     else:
         rows = rows.filter(deployment__model_version__system__business_unit=key)
-    return rows.select_related(
-        "requirement__framework", "deployment__model_version__system"
-    ).order_by("status", "deployment__model_version__system__name", "requirement__position")
+    return (
+        rows.select_related("requirement__framework", "deployment__model_version__system")
+        .defer(*(f"requirement__{name}" for name in HEAVY_REQUIREMENT_FIELDS))
+        .order_by("status", "deployment__model_version__system__name", "requirement__position")
+    )
 
 
 # --- Evidence documents -----------------------------------------------------------------------

@@ -48,6 +48,7 @@ def _obligation(request: HttpRequest, pk: Any) -> DeploymentObligation:
         .select_related(
             "requirement__framework", "deployment__model_version__system", "assertion__signed_by"
         )
+        .defer("requirement__framework__document")
         .first()
     )
     if row is None:
