@@ -22,6 +22,7 @@ ORDER = [
     "pages",
     "findings",
     "monitoring",
+    "obligations",
 ]
 
 

@@ -560,6 +560,45 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(  # type: ignore[attr-defined
     }
 )
 
+# --- obligations ---
+# Evidence documents: largest accepted size and the media types allowed (as for findings).
+OBLIGATIONS_EVIDENCE_MAX_BYTES = env_int(
+    "OBLIGATIONS_EVIDENCE_MAX_BYTES", FINDINGS_EVIDENCE_MAX_BYTES, minimum=1
+)
+OBLIGATIONS_EVIDENCE_TYPES = env_list("OBLIGATIONS_EVIDENCE_TYPES", FINDINGS_EVIDENCE_TYPES)
+# The daily sweep turns missing, in-force requirements into findings for deployments of these
+# risk tiers (empty: no sweep; the action on the Obligations tab still works), at this severity.
+OBLIGATIONS_GAP_SWEEP_TIERS = env_list("OBLIGATIONS_GAP_SWEEP_TIERS", ["III", "IV"])
+# ... and only for these frameworks: the binding laws by default. A voluntary standard's gaps
+# (NIST AI RMF, ISO/IEC 42001) become findings when someone decides so on the tab.
+OBLIGATIONS_GAP_SWEEP_FRAMEWORKS = env_list(
+    "OBLIGATIONS_GAP_SWEEP_FRAMEWORKS", ["eu-ai-act", "nyc-ll144"]
+)
+OBLIGATIONS_GAP_SEVERITY = env_str("OBLIGATIONS_GAP_SEVERITY", "medium")
+# How long an assertion counts when its requirement names no validity of its own.
+OBLIGATIONS_ASSERTION_VALIDITY_DAYS = env_int("OBLIGATIONS_ASSERTION_VALIDITY_DAYS", 365, minimum=1)
+# Statuses are kept current on every change; the daily run catches what time alone changes
+# (an audit growing old, a document's validity ending); the hourly one ends expired assertions.
+CELERY_BEAT_SCHEDULE["obligations-refresh-daily"] = {
+    "task": "obligations.refresh_all",
+    "schedule": 86400.0,
+}
+CELERY_BEAT_SCHEDULE["obligations-assertions-expire-hourly"] = {
+    "task": "obligations.expire_assertions",
+    "schedule": 3600.0,
+}
+CELERY_BEAT_SCHEDULE["obligations-gap-sweep-daily"] = {
+    "task": "obligations.gap_sweep",
+    "schedule": 86400.0,
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(  # type: ignore[attr-defined]
+    {
+        "ObligationStatusEnum": "governance.obligations.choices.ObligationStatus",
+        "AssertionVerdictEnum": "governance.obligations.choices.AssertionVerdict",
+        "DocumentKindEnum": "governance.obligations.choices.DocumentKind",
+    }
+)
+
 # --- Logging ----------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

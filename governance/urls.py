@@ -18,6 +18,7 @@ ROOMS = (
     ("governance.notifications", "notifications"),
     ("governance.dashboard", "dashboard"),
     ("governance.findings", "findings"),
+    ("governance.obligations", "obligations"),
     ("audits.bias", "bias"),
     ("audits.reports", "reports"),
 )

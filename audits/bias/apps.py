@@ -19,3 +19,7 @@ class BiasConfig(AppConfig):
 
         # The uploaded audit data is evidence: `verify_evidence` re-hashes it.
         register_evidence_files(BiasAudit, file_field="data_file", sha256_field="file_sha256")
+
+        from audits.bias import obligations
+
+        obligations.register()  # the `bias_audit` evidence kind of framework requirements

@@ -23,5 +23,9 @@ class ReportsConfig(AppConfig):
         register_evidence_files(Report, file_field="file", sha256_field="file_sha256")
         register_evidence_files(Export, file_field="file", sha256_field="file_sha256")
 
+        from audits.reports import obligations
+
+        obligations.register()  # the `dossier` evidence kind of framework requirements
+
         # WeasyPrint reports every layout step at INFO; one report would fill a worker's log.
         logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)

@@ -51,6 +51,10 @@ class Perm(StrEnum):
     FINDING_MANAGE = "findings.manage"
     FINDING_VERIFY = "findings.verify"
     FINDING_ACCEPT_RISK = "findings.accept_risk"
+    # Obligations: evidence documents are kept by those who write the records they prove;
+    # only compliance officers sign that a requirement is met or does not apply.
+    EVIDENCE_UPLOAD = "obligations.evidence_upload"
+    OBLIGATION_ASSERT = "obligations.assert"
 
 
 # Anyone who signs may also report an incident they see: reporting must never wait for a role.
@@ -79,6 +83,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.INCIDENT_REPORT,
             Perm.FINDING_CREATE,
             Perm.FINDING_WORK,
+            Perm.EVIDENCE_UPLOAD,
         }
     ),
     Role.REVIEWER: frozenset(
@@ -99,9 +104,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.FINDING_MANAGE,
             Perm.FINDING_VERIFY,
             Perm.FINDING_ACCEPT_RISK,
+            Perm.EVIDENCE_UPLOAD,
+            Perm.OBLIGATION_ASSERT,
         }
     ),
-    Role.LEGAL: frozenset(_SIGNERS | {Perm.LIABILITY_EDIT, Perm.FINDING_CREATE}),
+    Role.LEGAL: frozenset(
+        _SIGNERS | {Perm.LIABILITY_EDIT, Perm.FINDING_CREATE, Perm.EVIDENCE_UPLOAD}
+    ),
     Role.EXECUTIVE: frozenset(_SIGNERS | {Perm.RISK_ACCEPT_HIGH, Perm.FINDING_ACCEPT_RISK}),
     # Auditors read everything and change nothing.
     Role.AUDITOR: frozenset({Perm.VIEW}),
@@ -137,6 +146,8 @@ PERM_DESCRIPTIONS: dict[Perm, str] = {
     Perm.FINDING_MANAGE: "Work on anyone's findings",
     Perm.FINDING_VERIFY: "Verify that findings were fixed",
     Perm.FINDING_ACCEPT_RISK: "Sign risk acceptances of findings",
+    Perm.EVIDENCE_UPLOAD: "Upload evidence documents and link them to requirements",
+    Perm.OBLIGATION_ASSERT: "Sign that a requirement is met or does not apply",
 }
 
 

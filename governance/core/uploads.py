@@ -7,11 +7,13 @@ views and parsers stream each file to disk in 64 KB chunks instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import mimetypes
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import wraps
 from typing import IO, Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
@@ -19,6 +21,8 @@ from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import DataAndFiles, MultiPartParser
+
+from governance.core.errors import InvalidInput
 
 CHUNK = 1024 * 1024
 
@@ -69,3 +73,31 @@ def chunks_of(handle: IO[bytes]) -> Iterator[bytes]:
     while piece := handle.read(CHUNK):
         yield piece
     handle.seek(0)
+
+
+def media_type_of(upload: UploadedFile) -> str:
+    # The name's extension decides, not the browser's claim: the claim is whatever the client
+    # sent, while the extension is what a reader's software will open the file as. A name
+    # without a known extension is opaque bytes, whatever the client claims.
+    guessed, _ = mimetypes.guess_type(upload.name or "")
+    return guessed or "application/octet-stream"
+
+
+def check_upload(
+    upload: UploadedFile, *, limit: int, allowed: Sequence[str], field: str = "file"
+) -> str:
+    """Refuse a file over `limit` bytes or of a media type not `allowed`; returns its type."""
+    if upload.size is None or upload.size > limit:
+        raise InvalidInput(
+            f"{upload.name} is {upload.size or 0:,} bytes; evidence files may be at most "
+            f"{limit:,} bytes.",
+            fields={field: "too large"},
+        )
+    media_type = media_type_of(upload)
+    if media_type not in allowed:
+        raise InvalidInput(
+            f"{upload.name} is {media_type}, which is not accepted as evidence. Accepted: "
+            f"{', '.join(allowed)}.",
+            fields={field: "type not allowed"},
+        )
+    return media_type

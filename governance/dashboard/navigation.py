@@ -21,6 +21,7 @@ NAVIGATION: list[tuple[str, str, Perm]] = [
     ("My queue", "approvals:queue", Perm.APPROVAL_SIGN),
     ("Bias audits", "bias:audit_list", Perm.VIEW),
     ("Findings", "findings:list", Perm.VIEW),
+    ("Obligations", "obligations:coverage", Perm.VIEW),
     ("Accountability", "liability:matrix", Perm.VIEW),
     ("Reports", "reports:report_list", Perm.VIEW),
     ("Incidents", "monitoring:incident_list", Perm.VIEW),

@@ -18,6 +18,7 @@ DEPLOYMENT_TABS: list[tuple[str, str, str]] = [
     ("approvals", "Approvals", "approvals:deployment_approvals"),
     ("bias", "Bias audits", "bias:deployment_audits"),
     ("findings", "Findings", "findings:deployment_findings"),
+    ("obligations", "Obligations", "obligations:deployment_obligations"),
     ("accountability", "Accountability", "liability:deployment_accountability"),
     ("monitoring", "Monitoring", "monitoring:deployment_monitoring"),
     ("reports", "Reports", "reports:deployment_reports"),

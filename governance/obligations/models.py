@@ -174,6 +174,9 @@ class Assertion(BaseModel):
     signed_at = models.DateTimeField()
     signature_meaning = models.TextField()
     reauthenticated_by = models.CharField(max_length=200)
+    signature_hash = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the signed statement's canonical form"
+    )
     expires_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_by = models.ForeignKey(
@@ -217,3 +220,29 @@ class DeploymentObligation(BaseModel):
             ),
         ]
         indexes = [models.Index(fields=("requirement", "status"))]
+
+
+class ObligationSummary(BaseModel):
+    """Per deployment and framework: how many applicable, in-force requirements are met.
+
+    Written with the deployment's status rows, so the coverage page sums a few rows per
+    deployment instead of every status row of the portfolio.
+    """
+
+    deployment = models.ForeignKey(
+        "inventory.Deployment", on_delete=models.CASCADE, related_name="obligation_summaries"
+    )
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="+")
+    tier = models.CharField(max_length=8, blank=True, help_text="Risk tier when evaluated")
+    applicable = models.PositiveIntegerField(default=0)
+    met = models.PositiveIntegerField(default=0)
+    partly_met = models.PositiveIntegerField(default=0)
+    missing = models.PositiveIntegerField(default=0)
+    evaluated_at = models.DateTimeField()
+
+    class Meta(BaseModel.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=("deployment", "framework"), name="obligation_summary_unique"
+            ),
+        ]

@@ -16,6 +16,7 @@ from tests.factories.liability import (
     PersonPartyFactory,
     SystemDefaultFactory,
 )
+from tests.factories.obligations import FrameworkFactory, RequirementFactory, evidence_document
 from tests.factories.reports import ExportFactory, ReportFactory
 from tests.factories.risk import RiskFactory
 
@@ -27,13 +28,16 @@ __all__ = [
     "DatasetFactory",
     "DeploymentFactory",
     "ExportFactory",
+    "FrameworkFactory",
     "ModelVersionFactory",
     "OwnershipOfferFactory",
     "PartyFactory",
     "PersonPartyFactory",
     "ReportFactory",
+    "RequirementFactory",
     "RiskFactory",
     "SystemDefaultFactory",
     "UserFactory",
+    "evidence_document",
     "user_with_roles",
 ]

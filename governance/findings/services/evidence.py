@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mimetypes
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -11,38 +10,21 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from governance.core.errors import InvalidInput
 from governance.core.evidence import file_sha256
+from governance.core.uploads import check_upload, media_type_of
 from governance.findings.models import Finding, FindingEvidence
 from governance.ledger.services import ledger_append
 
 
-def media_type_of(upload: UploadedFile) -> str:
-    # The name's extension decides, not the browser's claim: the claim is whatever the client
-    # sent, while the extension is what a reader's software will open the file as. A name
-    # without a known extension is opaque bytes, whatever the client claims.
-    guessed, _ = mimetypes.guess_type(upload.name or "")
-    return guessed or "application/octet-stream"
-
-
 def check_uploads(files: Sequence[UploadedFile]) -> None:
     """Refuse, before anything is written, any file over the limit or of a type not allowed."""
-    limit = settings.FINDINGS_EVIDENCE_MAX_BYTES
-    allowed = settings.FINDINGS_EVIDENCE_TYPES
     for upload in files:
-        if upload.size is None or upload.size > limit:
-            raise InvalidInput(
-                f"{upload.name} is {upload.size or 0:,} bytes; evidence files may be at most "
-                f"{limit:,} bytes.",
-                fields={"files": "too large"},
-            )
-        media_type = media_type_of(upload)
-        if media_type not in allowed:
-            raise InvalidInput(
-                f"{upload.name} is {media_type}, which is not accepted as evidence. Accepted: "
-                f"{', '.join(allowed)}.",
-                fields={"files": "type not allowed"},
-            )
+        check_upload(
+            upload,
+            limit=settings.FINDINGS_EVIDENCE_MAX_BYTES,
+            allowed=settings.FINDINGS_EVIDENCE_TYPES,
+            field="files",
+        )
 
 
 @contextmanager

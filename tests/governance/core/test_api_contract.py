@@ -29,6 +29,7 @@ from tests.factories import (
 )
 from tests.factories.findings import raise_finding
 from tests.factories.liability import liability_sample_ids
+from tests.factories.obligations import evidence_document
 from tests.factories.risk import load_shipped
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
@@ -68,6 +69,7 @@ def _sample_ids() -> dict[str, Callable[[], Any]]:
         "reports": lambda: ReportFactory().pk,
         "exports": lambda: ExportFactory().pk,
         "findings": lambda: raise_finding().pk,
+        "evidence": lambda: evidence_document().pk,
     }
 
 

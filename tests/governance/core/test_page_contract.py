@@ -51,6 +51,7 @@ from governance.liability.models import AccountabilityAssignment, Contract, Owne
 from governance.monitoring.models import Incident
 from governance.notifications.models import Notification
 from governance.notifications.services import notification_create
+from governance.obligations.models import DeploymentObligation, EvidenceDocument
 from governance.risk.methodology import KIND_IMPACT
 from governance.risk.models import Methodology, Risk, RiskAssessment, StatutoryAssessment
 from governance.risk.services.assessments import risk_assessment_create
@@ -196,6 +197,14 @@ SAMPLES: dict[str, type[models.Model]] = {
     "findings:accept_risk": Finding,
     "findings:evidence_download": FindingEvidence,
     "findings:deployment_findings": Deployment,
+    "obligations:deployment_obligations": Deployment,
+    "obligations:obligation_detail": DeploymentObligation,
+    "obligations:obligation_assert": DeploymentObligation,
+    "obligations:obligation_link": DeploymentObligation,
+    "obligations:obligation_raise_finding": DeploymentObligation,
+    "obligations:document_detail": EvidenceDocument,
+    "obligations:document_new_version": EvidenceDocument,
+    "obligations:document_download": EvidenceDocument,
     "notifications:mark_read": Notification,
     "accounts:user_detail": User,
     "accounts:user_roles": User,

@@ -17,6 +17,7 @@ SEEDERS = (
     "governance.findings.demo",
     "governance.approvals.demo",
     "governance.monitoring.demo",
+    "governance.obligations.demo",
     # Last: a dossier of the live deployment, queued for a worker, reads everything above.
     "audits.reports.demo",
 )
