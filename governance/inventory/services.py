@@ -16,7 +16,6 @@ from governance.inventory.effects import material_effects
 from governance.inventory.fingerprint import MATERIAL_FIELDS, compute_fingerprint
 from governance.inventory.models import AISystem, Dataset, Deployment, ModelVersion
 from governance.inventory.signals import (
-    ai_system_changed,
     deployment_material_change,
     deployment_transitioned,
 )
@@ -95,9 +94,6 @@ def ai_system_update(*, system: AISystem, actor: Any, fields: Mapping[str, Any])
             subject=locked,
             data={"changes": changes(before, after)},
         )
-        changed = sorted(name for name in SYSTEM_FIELDS if before[name] != after[name])
-        if changed:
-            ai_system_changed.send(sender=AISystem, system=locked, actor=actor, changed=changed)
     return locked
 
 

@@ -21,8 +21,9 @@ class ObligationsConfig(AppConfig):
 
         events.register()  # how its ledger events read
 
-        # Importing it registers the evidence kinds the governance rooms hold.
-        from governance.obligations import evidence  # noqa: F401
+        # Importing these registers the evidence kinds the governance rooms hold, the signed
+        # FRIA and DPIA (kept by the risk room) among them.
+        from governance.obligations import assessments, evidence  # noqa: F401
 
         # Uploaded documents are evidence: `verify_evidence` re-hashes them.
         register_evidence_files(EvidenceDocument, file_field="file", sha256_field="sha256")

@@ -9,9 +9,15 @@ awaiting signature and superseded versions do not count. The records live in the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 from uuid import UUID
 
+from django.urls import reverse
+
+from governance.obligations.evidence import Judgement, Target, register_evidence_kind
+from governance.obligations.models import Requirement
 from governance.risk.models import StatutoryAssessment, StatutoryKind, StatutoryStatus
 
 EVIDENCE_KINDS = frozenset(StatutoryKind.values)  # {"fria", "dpia"}
@@ -32,3 +38,31 @@ def signed_assessments(deployment_ids: Iterable[UUID]) -> dict[UUID, set[str]]:
     for deployment_id, kind in rows:
         found[deployment_id].add(kind)
     return found
+
+
+# --- The `fria` and `dpia` evidence rules -----------------------------------------------
+
+_NAMES = {
+    "fria": "fundamental-rights impact assessment",
+    "dpia": "data protection impact assessment",
+}
+
+
+def _load(
+    targets: Sequence[Target], requirements: Sequence[Requirement], today: dt.date
+) -> Mapping[UUID, Any]:
+    return signed_assessments(target.id for target in targets)
+
+
+def _judge(
+    found: Any, rule: Mapping[str, Any], req: Requirement, target: Target, today: dt.date
+) -> Judgement:
+    kind = str(rule["kind"])
+    url = reverse("risk:statutory_list", kwargs={"pk": target.id})
+    if found and kind in found:
+        return Judgement(True, f"A signed {_NAMES[kind]} is current.", url)
+    return Judgement(False, f"No signed {_NAMES[kind]} is on record.", url)
+
+
+for _kind in sorted(EVIDENCE_KINDS):
+    register_evidence_kind(_kind, label=f"Signed {_NAMES[_kind]}", load=_load, judge=_judge)

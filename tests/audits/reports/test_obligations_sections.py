@@ -124,8 +124,8 @@ def _document(governed: Governed, kind: str, title: str, **kw: Any) -> EvidenceD
 
 def _records(governed: Governed) -> dict[str, Any]:
     deployment = governed.deployment
-    aia = _framework("eu-ai-act", "EU AI Act", "EU-AIA")
-    nist = _framework("nist-ai-rmf", "NIST AI RMF 1.0", "NIST")
+    aia = _framework("test-eu-ai-act", "EU AI Act", "EU-AIA")
+    nist = _framework("test-nist-ai-rmf", "NIST AI RMF 1.0", "NIST")
     art26 = _requirement(aia, "art-26-1", "EU-AIA Art 26(1)", "Use per the instructions")
     art27 = _requirement(aia, "art-27", "EU-AIA Art 27", "Fundamental-rights impact assessment")
     art47 = _requirement(aia, "art-47", "EU-AIA Art 47", "EU declaration of conformity")
@@ -208,7 +208,7 @@ def test_dossier_fills_section_7_and_8_and_the_matrix_from_the_records(
     elsewhere = _document(governed, "test_report", "Org-wide pen test", system=None)
     EvidenceLink.objects.create(
         document=elsewhere,
-        requirement=Requirement.objects.get(identifier="art-47"),
+        requirement=Requirement.objects.get(identifier="art-47", framework__slug="test-eu-ai-act"),
         deployment=governed.deployment,
         linked_by=governed.compliance,
     )

@@ -70,7 +70,7 @@ def test_methodology_list_filters_sorts_and_exports(client: Client) -> None:
     impact = client.get(url, {"kind": "impact"}).context["objects"]
     assert [m.slug for m in impact] == ["impact"]
     by_slug = [m.slug for m in client.get(url, {"sort": "-slug"}).context["objects"]]
-    assert by_slug == ["impact", "eu-ai-act"]
+    assert by_slug == ["impact", "fria", "eu-ai-act", "dpia"]
     exported = _rows(client.get(url, {"format": "csv"}))
-    assert {row["slug"] for row in exported} == {"impact", "eu-ai-act"}
+    assert {row["slug"] for row in exported} == {"impact", "fria", "eu-ai-act", "dpia"}
     assert all(len(row["sha256"]) == 64 for row in exported)

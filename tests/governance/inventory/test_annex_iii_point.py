@@ -1,4 +1,4 @@
-"""The Annex III point of an AI system: recorded, kept consistent with its area, announced."""
+"""The Annex III point of an AI system: recorded, kept consistent with its area."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from governance.core.errors import InvalidInput
 from governance.inventory import services
 from governance.inventory.choices import AREA_OF_POINT, AnnexIIIPoint, annex_iii_point_label
 from governance.inventory.models import AISystem
-from governance.inventory.signals import ai_system_changed
 from governance.ledger.models import LedgerEvent
 from tests.factories import UserFactory
 
@@ -57,30 +56,6 @@ def test_a_point_of_another_area_is_refused_and_nothing_changes() -> None:
     assert "belongs to the area Essential private and public services" in caught.value.message
     system.refresh_from_db()
     assert system.annex_iii_point == "4a"
-
-
-def test_a_change_of_facts_is_announced_with_the_fields_that_changed() -> None:
-    system = _system(annex_iii_area="employment", annex_iii_point="4a")
-    received: list[dict[str, Any]] = []
-
-    def listen(**kwargs: Any) -> None:
-        received.append(kwargs)
-
-    ai_system_changed.connect(listen, dispatch_uid="test-listen")
-    try:
-        services.ai_system_update(
-            system=system,
-            actor=UserFactory(),
-            fields={"nyc_employment_decisions": True, "public_service": False},
-        )
-        services.ai_system_update(
-            system=system, actor=UserFactory(), fields={"public_service": False}
-        )
-    finally:
-        ai_system_changed.disconnect(dispatch_uid="test-listen")
-
-    assert [r["changed"] for r in received] == [["nyc_employment_decisions"]]
-    assert received[0]["system"].pk == system.pk
 
 
 def test_the_api_records_the_point_and_refuses_a_contradiction_with_400(api, requester) -> None:  # type: ignore[no-untyped-def]

@@ -181,3 +181,27 @@ def test_valid_assertion_decides_and_expired_one_stops_counting(
     assert obligations_expire_assertions(now=later) >= 1
     row = _row(deployment, requirement)
     assert (row.status, row.assertion_id) == ("missing", None)
+
+
+def test_editing_the_systems_facts_refreshes_its_deployments_after_commit(
+    deployment: Any, requester: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from governance.inventory.services import ai_system_update
+
+    nyc_hiring = RequirementFactory(
+        applicability={"when": {"fact": "nyc_employment", "is": True}, "scope": "NYC hiring"}
+    )
+    obligations_refresh(deployment_ids=[deployment.pk])
+    assert _row(deployment, nyc_hiring).status == "not_applicable"
+    with django_capture_on_commit_callbacks(execute=True):
+        ai_system_update(
+            system=deployment.model_version.system,
+            actor=requester,
+            fields={
+                "annex_iii_area": "employment",
+                "annex_iii_point": "4a",
+                "nyc_employment_decisions": True,
+            },
+        )
+    row = _row(deployment, nyc_hiring)
+    assert row.applies and row.status == "missing"
