@@ -1,5 +1,5 @@
-"""Demo obligations: a document kept as evidence and linked, an assertion, and every
-deployment's statuses computed, all through the services.
+"""Demo obligations: the shipped frameworks, a document kept as evidence and linked, an
+assertion, and every deployment's statuses computed, all through the services.
 
 Idempotent: the document is kept once (by title), the assertion signed once.
 """
@@ -15,6 +15,7 @@ from governance.accounts.demo import DEMO_PASSWORD
 from governance.inventory.choices import DeploymentStatus
 from governance.inventory.models import Deployment
 from governance.obligations import services
+from governance.obligations.library import shipped_files
 from governance.obligations.models import (
     Assertion,
     DeploymentObligation,
@@ -22,6 +23,7 @@ from governance.obligations.models import (
     EvidenceLink,
     Requirement,
 )
+from governance.obligations.services.frameworks import frameworks_load
 
 TITLE = "Instructions for use: credit decisioning models"
 CONTENT = (
@@ -42,6 +44,9 @@ def _requirement_wanting(kind: str) -> Requirement | None:
 
 def seed(users: dict[str, Any]) -> None:
     officer = users["compliance"]
+    # `migrate` loads the shipped frameworks; loading them again changes nothing, and brings
+    # them back where a database was emptied without migrating (a flushed test database).
+    frameworks_load(files=shipped_files(), actor=None)
     services.obligations_refresh_all()
     document = EvidenceDocument.objects.filter(title=TITLE).first()
     if document is None:

@@ -80,6 +80,7 @@ def test_auditor_sees_every_page_and_no_write_control(page: Any) -> None:
             "Approvals",
             "Bias audits",
             "Findings",
+            "Obligations",
             "Accountability",
             "Monitoring",
             "Reports",
