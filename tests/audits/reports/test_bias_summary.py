@@ -27,6 +27,7 @@ from governance.core.errors import InvalidInput
 from governance.ledger.models import LedgerEvent
 from tests.factories import BiasAuditFactory, DeploymentFactory, user_with_roles
 from tests.factories.bias import csv_bytes, grouped_rows
+from tests.helpers.reports import generate_report, pdf_text, report_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -51,32 +52,14 @@ def audit(auditor_user: Any) -> Any:
     )
 
 
-def _generate(actor: Any, **request: Any) -> Report:
-    report = report_request(actor=actor, **request)
-    run_report(report.pk)
-    report.refresh_from_db()
-    assert report.status == JobStatus.DONE, report.error
-    return report
-
-
-def _pdf(report: Report) -> bytes:
-    with report.file.open("rb") as handle:
-        return handle.read()
-
-
-def _text(content: bytes) -> str:
-    pages = PdfReader(io.BytesIO(content)).pages
-    return " ".join(" ".join(page.extract_text() for page in pages).split())
-
-
 def test_a_bias_summary_states_what_ll144_asks_to_publish(audit: Any, auditor_user: Any) -> None:
-    report = _generate(auditor_user, kind="bias_audit", bias_audit=str(audit.pk))
+    report = generate_report(auditor_user, kind="bias_audit", bias_audit=str(audit.pk))
     version = audit.model_version.version_label
     assert report.title == f"Bias audit summary: Hiring screener {version}, audit of 2026-03-31"
     assert report.subject_key == f"bias_audit:{audit.pk}" and report.deployment == audit.deployment
-    content = _pdf(report)
+    content = report_pdf(report)
     assert check_pdf_signature(content).status == "intact"
-    text = _text(content)
+    text = pdf_text(content)
     # What 6 RCNY §5-303 asks to publish, each label with its value (the PDF's text lists a
     # block's labels before its values).
     for label, value in (
@@ -121,8 +104,8 @@ def test_a_housing_tool_summary_is_a_four_fifths_analysis_not_an_ll144_one(
         actor=auditor_user,
         finalize=True,
     )
-    report = _generate(auditor_user, kind="bias_audit", bias_audit=str(housing.pk))
-    text = _text(_pdf(report))
+    report = generate_report(auditor_user, kind="bias_audit", bias_audit=str(housing.pk))
+    text = pdf_text(report_pdf(report))
     assert "A disparate-impact analysis of the AI system" in text
     assert "four-fifths rule" in text and "Local Law 144 does not apply" in text
     assert "Category Number of individuals Selection rate Impact ratio" in text
@@ -139,8 +122,8 @@ def test_a_scoring_audit_summary_gives_scoring_rates_and_the_median(auditor_user
         csv=csv_bytes("sex,score", rows),
         finalize=True,
     )
-    report = _generate(auditor_user, kind="bias_audit", bias_audit=str(scoring.pk))
-    text = _text(_pdf(report))
+    report = generate_report(auditor_user, kind="bias_audit", bias_audit=str(scoring.pk))
+    text = pdf_text(report_pdf(report))
     assert "Scoring rate" in text and "Median score of the full sample" in text
 
 
@@ -149,9 +132,9 @@ def test_a_model_version_audit_has_no_single_deployment(auditor_user: Any) -> No
     audit = BiasAuditFactory(
         deployment=None, model_version=deployment.model_version, actor=auditor_user, finalize=True
     )
-    report = _generate(auditor_user, kind="bias_audit", bias_audit=str(audit.pk))
+    report = generate_report(auditor_user, kind="bias_audit", bias_audit=str(audit.pk))
     assert report.deployment is None
-    assert "wherever this version is deployed" in _text(_pdf(report))
+    assert "wherever this version is deployed" in pdf_text(report_pdf(report))
 
 
 @pytest.mark.parametrize(
@@ -208,7 +191,7 @@ def test_the_reports_page_requests_a_bias_summary(
 def test_regenerating_a_summary_supersedes_the_previous_one(audit: Any, auditor_user: Any) -> None:
     from audits.reports.services import report_regenerate
 
-    first = _generate(auditor_user, kind="bias_audit", bias_audit=str(audit.pk))
+    first = generate_report(auditor_user, kind="bias_audit", bias_audit=str(audit.pk))
     second = report_regenerate(actor=auditor_user, report=first)
     run_report(second.pk)
     second.refresh_from_db()
@@ -266,18 +249,18 @@ def test_a_bias_summary_of_a_finalised_audit_matches_its_stored_figures(
     )
     draft = BiasAuditFactory(actor=auditor_user, csv=data)
     final = bias_audit_finalize(audit=draft, actor=auditor_user)
-    report = _generate(auditor_user, kind="bias_audit", bias_audit=str(final.pk))
+    report = generate_report(auditor_user, kind="bias_audit", bias_audit=str(final.pk))
     frozen = json.loads(report.evidence)["sections"][0]["data"]["tables"][0]["categories"]
     stored = {r.category: r for r in final.results.filter(dimension="sex")}
     for row in frozen:
         assert row["impact_ratio"] == stored[row["category"]].impact_ratio
         assert row["flagged"] == stored[row["category"]].flagged
-    assert "(below 0.80)" in _text(_pdf(report))  # Female: 0.2 / 0.5 = 0.4
+    assert "(below 0.80)" in pdf_text(report_pdf(report))  # Female: 0.2 / 0.5 = 0.4
 
 
 def test_a_bias_summary_without_a_ledger_slice_does_not_explain_one(
     audit: Any, auditor_user: Any
 ) -> None:
-    report = _generate(auditor_user, kind="bias_audit", bias_audit=str(audit.pk))
-    text = _text(_pdf(report))
+    report = generate_report(auditor_user, kind="bias_audit", bias_audit=str(audit.pk))
+    text = pdf_text(report_pdf(report))
     assert "How to verify this document" in text and "verify_ledger.py" not in text

@@ -26,6 +26,7 @@ from governance.risk.models import Risk
 from governance.risk.selectors import current_assessment, heat_map_counts
 from tests.factories import ReportFactory, user_with_roles
 from tests.factories.reports import Governed, governed_deployment
+from tests.helpers.reports import generate_report, pdf_text, report_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -35,34 +36,16 @@ def governed() -> Governed:
     return governed_deployment(rounds=2, bias_audits=2)
 
 
-def _generate(actor: Any, **request: Any) -> Report:
-    report = report_request(actor=actor, **request)
-    run_report(report.pk)
-    report.refresh_from_db()
-    assert report.status == JobStatus.DONE, report.error
-    return report
-
-
-def _pdf(report: Report) -> bytes:
-    with report.file.open("rb") as handle:
-        return handle.read()
-
-
-def _text(content: bytes) -> str:
-    pages = PdfReader(io.BytesIO(content)).pages
-    return " ".join(" ".join(page.extract_text() for page in pages).split())
-
-
 def _section(report: Report, key: str) -> dict[str, Any]:
     evidence = json.loads(report.evidence)
     return next(s["data"] for s in evidence["sections"] if s["key"] == key)
 
 
 def _dossier(governed: Governed) -> tuple[Report, str]:
-    report = _generate(
+    report = generate_report(
         governed.compliance, kind="deployment_dossier", deployment=governed.deployment
     )
-    return report, _text(_pdf(report))
+    return report, pdf_text(report_pdf(report))
 
 
 def test_the_risk_part_states_the_assessment_its_figures_and_its_methodology(
@@ -143,11 +126,11 @@ def test_the_gate_verdict_is_the_gates_own_answer_at_snapshot_time(governed: Gov
 
 
 def test_a_closed_gate_is_reported_with_its_reasons(owner: Any, deployment: Any) -> None:
-    report = _generate(owner, kind="deployment_dossier", deployment=deployment)
+    report = generate_report(owner, kind="deployment_dossier", deployment=deployment)
     gate = _section(report, "approvals")["gate"]
     assert gate["allowed"] is False
     assert gate["reasons"] == gate_evaluate(deployment).reasons
-    text = _text(_pdf(report))
+    text = pdf_text(report_pdf(report))
     assert "Closed: the deployment may not go live." in text
     assert "no approval has been requested" in text
     assert "No risk assessment has been submitted" in text
@@ -269,12 +252,13 @@ def test_reading_a_dossier_costs_the_same_whatever_the_number_of_records() -> No
 def test_rendering_a_full_dossier_twice_gives_identical_bytes(governed: Governed) -> None:
     report, _ = _dossier(governed)
     attachments = {
-        name: data[0] for name, data in PdfReader(io.BytesIO(_pdf(report))).attachments.items()
+        name: data[0]
+        for name, data in PdfReader(io.BytesIO(report_pdf(report))).attachments.items()
     }
     evidence = attachments.pop("evidence.json")
     first = render_pdf(evidence, attachments).content
     assert first == render_pdf(evidence, attachments).content
-    assert _pdf(report).startswith(first)
+    assert report_pdf(report).startswith(first)
 
 
 def test_a_requester_who_may_no_longer_read_gets_a_failed_report_not_an_empty_one(

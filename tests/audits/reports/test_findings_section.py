@@ -15,11 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pypdf import PdfReader
 
-from audits.reports.generate import run_report
-from audits.reports.models import JobStatus, Report, ReportKind
+from audits.reports.models import Report, ReportKind
 from audits.reports.sections import SnapshotContext
 from audits.reports.sections import findings as section
-from audits.reports.services import report_request
 from governance.accounts.roles import Role
 from governance.findings import services
 from governance.findings.models import Finding
@@ -27,26 +25,9 @@ from governance.inventory.models import Deployment
 from tests.audits.reports.conftest import make_deployment
 from tests.factories import ReportFactory, user_with_roles
 from tests.factories.findings import raise_finding, sign_acceptance
+from tests.helpers.reports import generate_report, pdf_text, report_pdf
 
 pytestmark = pytest.mark.django_db
-
-
-def _generate(actor: Any, **request: Any) -> Report:
-    report = report_request(actor=actor, **request)
-    run_report(report.pk)
-    report.refresh_from_db()
-    assert report.status == JobStatus.DONE, report.error
-    return report
-
-
-def _pdf(report: Report) -> bytes:
-    with report.file.open("rb") as handle:
-        return handle.read()
-
-
-def _text(content: bytes) -> str:
-    pages = PdfReader(io.BytesIO(content)).pages
-    return " ".join(" ".join(page.extract_text() for page in pages).split())
 
 
 def _embedded_section(content: bytes, key: str) -> dict[str, Any]:
@@ -104,8 +85,8 @@ def test_the_dossier_lists_open_accepted_and_closed_findings_with_counts(cast: C
     made = _populate(cast)
     late = cast.raise_("Overdue problem", severity="critical")
     Finding.objects.filter(pk=late.pk).update(due_date=timezone.localdate() - dt.timedelta(days=1))
-    report = _generate(cast.officer, kind="deployment_dossier", deployment=cast.deployment)
-    data = _embedded_section(_pdf(report), "findings")
+    report = generate_report(cast.officer, kind="deployment_dossier", deployment=cast.deployment)
+    data = _embedded_section(report_pdf(report), "findings")
 
     assert [f["title"] for f in data["open"]] == ["Overdue problem", "Open problem 0"]
     overdue, high = data["open"]
@@ -135,8 +116,8 @@ def test_the_dossier_lists_open_accepted_and_closed_findings_with_counts(cast: C
 
 def test_the_dossier_pdf_names_the_findings_and_the_signer(cast: Cast) -> None:
     _populate(cast)
-    report = _generate(cast.officer, kind="deployment_dossier", deployment=cast.deployment)
-    text = _text(_pdf(report))
+    report = generate_report(cast.officer, kind="deployment_dossier", deployment=cast.deployment)
+    text = pdf_text(report_pdf(report))
     for expected in (
         "Findings: open, under risk acceptance and closed",
         "Open problem 0",
@@ -151,10 +132,10 @@ def test_the_dossier_pdf_names_the_findings_and_the_signer(cast: Cast) -> None:
 
 
 def test_a_dossier_without_findings_says_none_were_raised(owner: Any, deployment: Any) -> None:
-    report = _generate(owner, kind="deployment_dossier", deployment=deployment)
-    data = _embedded_section(_pdf(report), "findings")
+    report = generate_report(owner, kind="deployment_dossier", deployment=deployment)
+    data = _embedded_section(report_pdf(report), "findings")
     assert data["open"] == data["risk_accepted"] == data["closed"] == []
-    assert "No findings were raised" in _text(_pdf(report))
+    assert "No findings were raised" in pdf_text(report_pdf(report))
 
 
 def test_findings_closed_before_the_last_twelve_months_are_left_out(cast: Cast) -> None:
@@ -217,15 +198,15 @@ def test_the_portfolio_lists_findings_of_every_deployment(owner: Any) -> None:
     first.raise_("Scoring drift unexplained")
     second.accept("Fraud thresholds undocumented")
     second.close("Fraud model card incomplete")
-    report = _generate(first.officer, kind=ReportKind.PORTFOLIO)
-    data = _embedded_section(_pdf(report), "findings")
+    report = generate_report(first.officer, kind=ReportKind.PORTFOLIO)
+    data = _embedded_section(report_pdf(report), "findings")
     (opened,) = data["open"]
     assert opened["deployment"]["system"] == "Scoring model"
     assert data["risk_accepted"][0]["deployment"]["system"] == "Fraud model"
     assert data["risk_accepted"][0]["signatures"][0]["printed_name"] == "Grace Okafor"
     assert [f["title"] for f in data["closed"]] == ["Fraud model card incomplete"]
     assert data["period"]["basis"] == "the last 12 months"
-    text = _text(_pdf(report))
+    text = pdf_text(report_pdf(report))
     for expected in ("Findings across the portfolio", "Scoring drift unexplained", "Fraud model"):
         assert expected in text, expected
 

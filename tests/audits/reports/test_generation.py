@@ -28,6 +28,7 @@ from governance.ledger.chain import event_canonical, event_hash
 from governance.ledger.models import LedgerEvent
 from governance.ledger.services import ledger_append
 from tests.audits.reports.conftest import make_deployment
+from tests.helpers.reports import report_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -40,11 +41,6 @@ def _generate(owner: Any, **request: Any) -> Report:
     report.refresh_from_db()
     assert finished is not None, report.error
     return report
-
-
-def _pdf(report: Report) -> bytes:
-    with report.file.open("rb") as handle:
-        return handle.read()
 
 
 def _attachments(content: bytes) -> dict[str, bytes]:
@@ -61,7 +57,7 @@ def test_dossier_documents_the_system_model_data_and_deployment(
     owner: Any, deployment: Any
 ) -> None:
     report = _generate(owner, kind="deployment_dossier", deployment=deployment)
-    text = _text(_pdf(report))
+    text = _text(report_pdf(report))
     for expected in (
         "Credit limit model",
         "Suggest a credit limit for new card applicants.",
@@ -74,7 +70,7 @@ def test_dossier_documents_the_system_model_data_and_deployment(
         "Annex IV",
     ):
         assert expected in text, expected
-    assert report.page_count == len(PdfReader(io.BytesIO(_pdf(report))).pages)
+    assert report.page_count == len(PdfReader(io.BytesIO(report_pdf(report))).pages)
 
 
 def _section(report: Report, key: str) -> dict[str, Any]:
@@ -94,7 +90,7 @@ def test_dossier_follows_annex_iv_and_covers_every_section(owner: Any, deploymen
     assert all(covered[n] for n in range(1, 10))
     # §7 and §8 are stated from the records; with none, the part says so in words.
     assert covered[7] == covered[8] == ["Standards applied and EU declaration of conformity"]
-    text = _text(_pdf(report))
+    text = _text(report_pdf(report))
     assert "Not recorded in this product" not in text
     assert "No EU declaration of conformity is on record for this system" in text
     assert "Not included in this document" not in text
@@ -104,10 +100,10 @@ def test_embedded_evidence_is_the_stored_evidence_with_the_stored_hash(
     owner: Any, deployment: Any
 ) -> None:
     report = _generate(owner, kind="deployment_dossier", deployment=deployment)
-    attachments = _attachments(_pdf(report))
+    attachments = _attachments(report_pdf(report))
     assert set(attachments) == {"evidence.json", "ledger-slice.csv"}
     # PDF/A-3b: each file is an associated file of the document, listed once.
-    reader = PdfReader(io.BytesIO(_pdf(report)))
+    reader = PdfReader(io.BytesIO(report_pdf(report)))
     root = reader.trailer["/Root"]
     assert [af.get_object()["/F"] for af in root["/AF"]] == ["evidence.json", "ledger-slice.csv"]
     assert 'pdfaid:part="3"' in root["/Metadata"].get_object().get_data().decode()
@@ -128,7 +124,7 @@ def test_generation_records_file_hash_size_pages_and_ledger_head(
     owner: Any, deployment: Any
 ) -> None:
     report = _generate(owner, kind="deployment_dossier", deployment=deployment)
-    content = _pdf(report)
+    content = report_pdf(report)
     assert report.status == JobStatus.DONE and report.progress == 100
     assert report.file_sha256 == sha256_hex(content) and report.file_size == len(content)
     assert report.file.name == report_file_name(report.pk)
@@ -155,7 +151,7 @@ def test_signature_is_intact_and_made_with_the_organisation_key(
     owner: Any, deployment: Any
 ) -> None:
     report = _generate(owner, kind="deployment_dossier", deployment=deployment)
-    check = check_pdf_signature(_pdf(report))
+    check = check_pdf_signature(report_pdf(report))
     assert check.status == "intact", check.summary
     assert "Acme Lending Ltd" in check.signer and check.covers_whole_file
 
@@ -164,20 +160,20 @@ def test_rendering_the_same_snapshot_twice_gives_identical_bytes(
     owner: Any, deployment: Any
 ) -> None:
     report = _generate(owner, kind="deployment_dossier", deployment=deployment)
-    attachments = _attachments(_pdf(report))
+    attachments = _attachments(report_pdf(report))
     evidence = attachments.pop("evidence.json")
     first = render_pdf(evidence, attachments).content
     second = render_pdf(evidence, attachments).content
     assert first == second
     # The signature is an incremental update: the issued file begins with the unsigned render.
-    assert _pdf(report).startswith(first)
+    assert report_pdf(report).startswith(first)
 
 
 def test_another_process_renders_the_same_bytes(
     owner: Any, deployment: Any, tmp_path: Path
 ) -> None:
     report = _generate(owner, kind="deployment_dossier", deployment=deployment)
-    attachments = _attachments(_pdf(report))
+    attachments = _attachments(report_pdf(report))
     (tmp_path / "evidence.json").write_bytes(attachments["evidence.json"])
     (tmp_path / "ledger-slice.csv").write_bytes(attachments["ledger-slice.csv"])
     script = (
@@ -195,7 +191,7 @@ def test_another_process_renders_the_same_bytes(
         "GOVERNANCE_VAR_DIR": str(tmp_path / "var"),
     }
     subprocess.run([sys.executable, "-c", script, str(tmp_path)], cwd=ROOT, env=env, check=True)
-    assert _pdf(report).startswith((tmp_path / "out.pdf").read_bytes())
+    assert report_pdf(report).startswith((tmp_path / "out.pdf").read_bytes())
 
 
 def test_ledger_slice_has_every_event_of_the_deployment_and_each_row_rehashes(
@@ -206,7 +202,7 @@ def test_ledger_slice_has_every_event_of_the_deployment_and_each_row_rehashes(
     ledger_append(actor=owner, action="test.elsewhere", data={})
     report = _generate(owner, kind="deployment_dossier", deployment=deployment)
     rows = list(
-        csv.DictReader(io.StringIO(_attachments(_pdf(report))["ledger-slice.csv"].decode()))
+        csv.DictReader(io.StringIO(_attachments(report_pdf(report))["ledger-slice.csv"].decode()))
     )
     expected = LedgerEvent.objects.filter(
         deployment_id=str(deployment.pk), seq__lte=report.ledger_head_seq
@@ -268,7 +264,7 @@ def test_portfolio_shows_every_deployment_by_state_with_a_chart(
     assert data["total"] == 2
     assert dict(map(tuple, data["by_status"]))["Retired"] == 1
     assert dict(map(tuple, data["by_status"]))["Draft"] == 1
-    text = _text(_pdf(report))
+    text = _text(report_pdf(report))
     assert "Churn predictor" in text and "Credit limit model" in text
     assert "Deployments by state" in text  # the chart, served as a generated image
     assert report.deployment is None and report.subject_key == "portfolio"
@@ -337,7 +333,7 @@ def test_a_large_slice_is_embedded_compressed_with_its_true_checksum_and_size(
     for i in range(1500):  # about half a megabyte of CSV: compressed ahead, off the layout path
         ledger_append(actor=owner, action="test.note", deployment_id=deployment.pk, data={"i": i})
     report = _generate(owner, kind="deployment_dossier", deployment=deployment)
-    content = _pdf(report)
+    content = report_pdf(report)
     sliced = _attachments(content)["ledger-slice.csv"]
     assert len(sliced) > PRECOMPRESS
     assert check_slice(sliced, _section(report, "ledger")["attachment"])[0] is True

@@ -14,9 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pypdf import PdfReader
 
-from audits.reports.generate import run_report
-from audits.reports.models import JobStatus, Report
-from audits.reports.services import report_request
+from audits.reports.models import Report
 from audits.reports.snapshot import take_snapshot
 from governance.accounts.roles import Role
 from governance.monitoring.models import Alert
@@ -25,16 +23,9 @@ from governance.monitoring.services.ingestion import drift_record, observations_
 from governance.monitoring.services.plans import monitoring_plan_save, plan_template
 from tests.audits.reports.conftest import make_deployment
 from tests.factories import ReportFactory, user_with_roles
+from tests.helpers.reports import generate_report
 
 pytestmark = pytest.mark.django_db
-
-
-def _generate(actor: Any, **request: Any) -> Report:
-    report = report_request(actor=actor, **request)
-    run_report(report.pk)
-    report.refresh_from_db()
-    assert report.status == JobStatus.DONE, report.error
-    return report
 
 
 def _text(report: Report) -> str:
@@ -105,7 +96,7 @@ def monitored(owner: Any) -> Any:
 def test_the_monitoring_part_states_the_plan_values_drift_alerts_and_incidents(
     owner: Any, monitored: Any
 ) -> None:
-    report = _generate(owner, kind="deployment_dossier", deployment=monitored)
+    report = generate_report(owner, kind="deployment_dossier", deployment=monitored)
     data = _section(report, "monitoring")
     assert data["plan"]["version"] == 1 and data["plan"]["owner"]["username"] == "maya"
     by_key = {m["key"]: m for m in data["metrics"]}
@@ -131,7 +122,7 @@ def test_the_monitoring_part_states_the_plan_values_drift_alerts_and_incidents(
 def test_the_pdf_names_the_metrics_draws_their_charts_and_fills_annex_iv_9(
     owner: Any, monitored: Any
 ) -> None:
-    report = _generate(owner, kind="deployment_dossier", deployment=monitored)
+    report = generate_report(owner, kind="deployment_dossier", deployment=monitored)
     text = _text(report)
     for expected in (
         "Post-market monitoring (Annex IV §9, Art 72)",
@@ -149,7 +140,7 @@ def test_the_pdf_names_the_metrics_draws_their_charts_and_fills_annex_iv_9(
 
 
 def test_without_a_plan_the_dossier_says_art_72_requires_one(owner: Any, deployment: Any) -> None:
-    report = _generate(owner, kind="deployment_dossier", deployment=deployment)
+    report = generate_report(owner, kind="deployment_dossier", deployment=deployment)
     data = _section(report, "monitoring")
     assert data["plan"] is None and data["metrics"] == []
     assert (

@@ -4,18 +4,15 @@ stated from the records, absence said plainly, signed and verifiable like every 
 from __future__ import annotations
 
 import datetime as dt
-import io
-import json
 from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
 from django.test import RequestFactory
 from django.utils import timezone
-from pypdf import PdfReader
 
 from audits.reports.generate import run_report
-from audits.reports.models import JobStatus, Report, ReportKind
+from audits.reports.models import Report, ReportKind
 from audits.reports.services import report_regenerate, report_request
 from audits.reports.verification import verify_offline
 from governance.accounts.roles import Role
@@ -37,6 +34,7 @@ from tests.factories import user_with_roles
 from tests.factories.accounts import PASSWORD
 from tests.factories.reports import Governed, governed_deployment
 from tests.factories.risk import FRIA_ANSWERS
+from tests.helpers.reports import generate_report, pdf_text, report_evidence, report_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -46,30 +44,8 @@ def governed() -> Governed:
     return governed_deployment()
 
 
-def _generate(actor: Any, **request: Any) -> Report:
-    report = report_request(actor=actor, **request)
-    run_report(report.pk)
-    report.refresh_from_db()
-    assert report.status == JobStatus.DONE, report.error
-    return report
-
-
-def _pdf(report: Report) -> bytes:
-    with report.file.open("rb") as handle:
-        return handle.read()
-
-
-def _text(content: bytes) -> str:
-    pages = PdfReader(io.BytesIO(content)).pages
-    return " ".join(" ".join(page.extract_text() for page in pages).split())
-
-
-def _evidence(report: Report) -> dict[str, Any]:
-    return json.loads(report.evidence)
-
-
 def _section(report: Report, key: str) -> dict[str, Any]:
-    return next(s["data"] for s in _evidence(report)["sections"] if s["key"] == key)
+    return next(s["data"] for s in report_evidence(report)["sections"] if s["key"] == key)
 
 
 def _framework(slug: str, name: str, short: str) -> Framework:
@@ -165,15 +141,15 @@ def _records(governed: Governed) -> dict[str, Any]:
 def test_dossier_says_plainly_that_no_standard_or_declaration_is_recorded(
     governed: Governed,
 ) -> None:
-    report = _generate(
+    report = generate_report(
         governed.compliance, kind="deployment_dossier", deployment=governed.deployment
     )
     standards = _section(report, "standards")
     assert standards["documents"] == [] and standards["declarations"] == []
-    annex = {row["number"]: row for row in _evidence(report)["annex_iv"]}
+    annex = {row["number"]: row for row in report_evidence(report)["annex_iv"]}
     assert annex[7]["included"] == ["Standards applied and EU declaration of conformity"]
     assert annex[8]["included"] == ["Standards applied and EU declaration of conformity"]
-    text = _text(_pdf(report))
+    text = pdf_text(report_pdf(report))
     assert "Nothing on record names a harmonised standard" in text
     assert "No EU declaration of conformity is on record for this system" in text
     assert "No framework requirement has been evaluated for this deployment" in text
@@ -212,7 +188,7 @@ def test_dossier_fills_section_7_and_8_and_the_matrix_from_the_records(
         deployment=governed.deployment,
         linked_by=governed.compliance,
     )
-    report = _generate(
+    report = generate_report(
         governed.compliance, kind="deployment_dossier", deployment=governed.deployment
     )
 
@@ -254,7 +230,7 @@ def test_dossier_fills_section_7_and_8_and_the_matrix_from_the_records(
     assert art27["status"] == "missing"
     assert art27["evidence"][0]["label"] == "Signed fundamental-rights impact assessment"
 
-    text = _text(_pdf(report))
+    text = pdf_text(report_pdf(report))
     assert "EU declaration of conformity CRS-2" in text
     assert "Tested to ISO/IEC 24029-2." in text
     assert "Operators follow the provider's instructions v3" in text
@@ -282,12 +258,12 @@ def test_conformity_self_assessment_lists_requirements_evidence_and_signatures(
 ) -> None:
     _records(governed)
     fria = _signed_fria(governed)
-    report = _generate(
+    report = generate_report(
         governed.compliance, kind="conformity_self_assessment", deployment=governed.deployment
     )
     assert report.kind == ReportKind.CONFORMITY_SELF_ASSESSMENT
     assert report.title.startswith("Conformity self-assessment: ")
-    assert [s["key"] for s in _evidence(report)["sections"]] == [
+    assert [s["key"] for s in report_evidence(report)["sections"]] == [
         "self_assessment",
         "statutory",
         "standards",
@@ -304,8 +280,8 @@ def test_conformity_self_assessment_lists_requirements_evidence_and_signatures(
     assert statutory["fria"]["answers_sha256"] == fria.answers_sha256
     assert statutory["fria"]["signed_by"]["username"] == governed.compliance.get_username()
 
-    content = _pdf(report)
-    text = _text(content)
+    content = report_pdf(report)
+    text = pdf_text(content)
     assert "It is not a conformity assessment by a notified body" in text
     assert "Applies because: high-risk under Annex III 5(b)." in text
     assert FRIA_ANSWERS["complaints"] in text
@@ -324,10 +300,10 @@ def test_conformity_self_assessment_lists_requirements_evidence_and_signatures(
 def test_a_new_self_assessment_supersedes_the_last_but_not_the_dossier(
     governed: Governed,
 ) -> None:
-    dossier = _generate(
+    dossier = generate_report(
         governed.compliance, kind="deployment_dossier", deployment=governed.deployment
     )
-    first = _generate(
+    first = generate_report(
         governed.compliance, kind="conformity_self_assessment", deployment=governed.deployment
     )
     second = report_regenerate(actor=governed.compliance, report=first)

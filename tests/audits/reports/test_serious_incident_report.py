@@ -29,6 +29,7 @@ from governance.monitoring.services.ingestion import observations_ingest
 from governance.monitoring.services.plans import monitoring_plan_save, plan_template
 from tests.factories import user_with_roles
 from tests.factories.approvals import approve_fully, ready_deployment
+from tests.helpers.reports import pdf_text, report_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -115,16 +116,6 @@ def _generate(actor: Any, incident: Incident) -> Report:
     return report
 
 
-def _pdf(report: Report) -> bytes:
-    with report.file.open("rb") as handle:
-        return handle.read()
-
-
-def _text(content: bytes) -> str:
-    pages = PdfReader(io.BytesIO(content)).pages
-    return " ".join(" ".join(page.extract_text() for page in pages).split())
-
-
 def _data(report: Report) -> dict[str, Any]:
     evidence = json.loads(report.evidence)
     return next(s["data"] for s in evidence["sections"] if s["key"] == "incident")
@@ -136,11 +127,11 @@ def test_the_report_states_what_the_authority_needs_and_is_signed(
     report = _generate(officer, handled)
     assert report.kind == ReportKind.SERIOUS_INCIDENT
     assert report.incident == handled and report.deployment == handled.deployment
-    content = _pdf(report)
+    content = report_pdf(report)
     check = check_pdf_signature(content)
     assert check.status == "intact", check.summary
     assert "Acme Lending Ltd" in check.signer and check.covers_whole_file
-    text = _text(content)
+    text = pdf_text(content)
     due = handled.report_due_at
     assert due is not None
     for expected in (
@@ -180,7 +171,8 @@ def test_the_incidents_ledger_events_are_attached_and_re_hash(
 ) -> None:
     report = _generate(officer, handled)
     attachments = {
-        name: data[0] for name, data in PdfReader(io.BytesIO(_pdf(report))).attachments.items()
+        name: data[0]
+        for name, data in PdfReader(io.BytesIO(report_pdf(report))).attachments.items()
     }
     evidence = json.loads(report.evidence)
     facts = next(s["data"] for s in evidence["sections"] if s["key"] == "ledger")
@@ -216,8 +208,8 @@ def test_a_late_report_is_stated_as_a_missed_deadline(officer: Any) -> None:
     )
     report = _generate(officer, incident)
     assert _data(report)["incident"]["clock"]["state"] == "missed"
-    assert "Deadline missed" in _text(_pdf(report))
-    assert "2 days after the organisation became aware" in _text(_pdf(report))
+    assert "Deadline missed" in pdf_text(report_pdf(report))
+    assert "2 days after the organisation became aware" in pdf_text(report_pdf(report))
 
 
 def test_a_request_for_an_incident_that_is_not_serious_is_refused(officer: Any) -> None:

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from governance.core.management.data_files import (
+    add_loader_arguments,
+    loader_actor,
+    read_yaml_files,
+)
 
 
 class Command(BaseCommand):
@@ -15,32 +20,14 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("paths", nargs="+", metavar="PATH")
-        parser.add_argument(
-            "--user", help="Username recorded as the loader (default: the system)", default=""
-        )
+        add_loader_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from governance.accounts.models import User
         from governance.obligations.library import FrameworkFileError
         from governance.obligations.services.frameworks import frameworks_load
 
-        actor = None
-        if options["user"]:
-            actor = User.objects.filter(username=options["user"], is_active=True).first()
-            if actor is None:
-                raise CommandError(f"--user: no active user {options['user']!r}")
-        files = []
-        for raw in options["paths"]:
-            path = Path(raw)
-            paths = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
-            for item in paths:
-                try:
-                    files.append((str(item), item.read_bytes()))
-                except OSError as exc:
-                    raise CommandError(f"{item}: cannot be read ({exc.strerror})") from None
-        if not files:
-            raise CommandError("No framework files found.")
+        actor = loader_actor(options["user"])
+        files = read_yaml_files(options["paths"], what="framework", full_names=True)
         try:
             results = frameworks_load(files=files, actor=actor)
         except FrameworkFileError as exc:
