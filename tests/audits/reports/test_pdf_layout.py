@@ -31,6 +31,7 @@ from governance.inventory.services import deployment_transition
 from governance.monitoring.services import incidents
 from governance.monitoring.services.ingestion import observations_ingest
 from governance.monitoring.services.plans import monitoring_plan_save, plan_template
+from governance.obligations.services import obligations_refresh
 from tests.factories import DeploymentFactory, user_with_roles
 from tests.factories.bias import BiasAuditFactory, csv_bytes, grouped_rows
 from tests.factories.findings import raise_finding
@@ -122,8 +123,11 @@ def _portfolio_with_every_kind() -> dict[str, dict[str, Any]]:
             title=f"Finding {n:02d}: the model card does not state the intended use for "
             "applicants outside the European Union and the fallback procedure",
         )
+    # The kept obligation statuses, which pages read and the conformity self-assessment lists.
+    obligations_refresh(deployment_ids=[deployment.pk])
     return {
         ReportKind.DEPLOYMENT_DOSSIER: {"actor": actor, "deployment": deployment},
+        ReportKind.CONFORMITY_SELF_ASSESSMENT: {"actor": actor, "deployment": deployment},
         ReportKind.PORTFOLIO: {"actor": actor},
         ReportKind.BIAS_AUDIT: {"actor": actor, "bias_audit": str(audit.pk)},
         ReportKind.SERIOUS_INCIDENT: {"actor": actor, "incident": str(incident.pk)},
@@ -207,12 +211,8 @@ def _page_fill(page: Any) -> float:
     return (bottom - top) / height
 
 
-KINDS = [
-    ReportKind.DEPLOYMENT_DOSSIER,
-    ReportKind.PORTFOLIO,
-    ReportKind.BIAS_AUDIT,
-    ReportKind.SERIOUS_INCIDENT,
-]
+# Every kind there is: a new kind is checked as soon as it exists.
+KINDS = list(ReportKind)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -282,7 +282,7 @@ def _check_tagged_and_signed(kind: str, content: bytes) -> None:
     assert structure.by_type.get("Table", 0) >= 1 and structure.by_type.get("TH", 0) >= 1
     # Every chart is a Figure with alternative text.
     assert structure.figures == structure.figures_with_alt
-    if kind != ReportKind.SERIOUS_INCIDENT:
+    if kind not in (ReportKind.SERIOUS_INCIDENT, ReportKind.CONFORMITY_SELF_ASSESSMENT):
         assert structure.figures >= 1
     reader = PdfReader(io.BytesIO(content))
     assert str(reader.trailer["/Root"]["/MarkInfo"]["/Marked"]).lower() == "true"
