@@ -4,6 +4,7 @@ stated from the records, absence said plainly, signed and verifiable like every 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Any
 
 import pytest
@@ -59,9 +60,18 @@ def _framework(slug: str, name: str, short: str) -> Framework:
     )
 
 
+# Positions as in a framework file: the order requirements are listed in, on every database.
+_POSITIONS = itertools.count()
+
+
 def _requirement(framework: Framework, identifier: str, ref: str, title: str, **kw: Any) -> Any:
     return Requirement.objects.create(
-        framework=framework, identifier=identifier, ref=ref, title=title, **kw
+        framework=framework,
+        identifier=identifier,
+        ref=ref,
+        title=title,
+        position=next(_POSITIONS),
+        **kw,
     )
 
 
